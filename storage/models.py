@@ -1,0 +1,281 @@
+"""SQLAlchemy models: the one schema for SQLite and PostgreSQL (created only by Alembic).
+
+Personal data hangs off `accounts` (directly, or through `platform_identities`), so that export
+and erasure reach everything; tests/storage/test_personal_data.py keeps it that way."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+class MunicipalityRow(Base):
+    """Mirror of config.yml's municipalities, so postings and accounts can reference them."""
+
+    __tablename__ = "municipalities"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    centre_lat: Mapped[float] = mapped_column(Float)
+    centre_lon: Mapped[float] = mapped_column(Float)
+    default_radius_km: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(5))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    municipality_key: Mapped[str | None] = mapped_column(
+        ForeignKey("municipalities.key", ondelete="SET NULL"), index=True
+    )
+    home_lat: Mapped[float | None] = mapped_column(Float)
+    home_lon: Mapped[float | None] = mapped_column(Float)
+    home_label: Mapped[str | None] = mapped_column(String(120))
+    home_radius_km: Mapped[float | None] = mapped_column(Float)
+    consent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # the database cascades erasure; without passive_deletes the ORM would merely unlink rows
+    identities: Mapped[list[IdentityRow]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", passive_deletes=True
+    )
+    memberships: Mapped[list[MembershipRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+    interests: Mapped[list[AccountInterestRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+    qualifications: Mapped[list[AccountQualificationRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class IdentityRow(Base):
+    """A platform user id. It exists before the account: nothing else is kept before consent."""
+
+    __tablename__ = "platform_identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(255))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    unreachable_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[AccountRow | None] = relationship(back_populates="identities")
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    municipality_key: Mapped[str | None] = mapped_column(
+        ForeignKey("municipalities.key", ondelete="SET NULL"), index=True
+    )
+    verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MembershipRow(Base):
+    __tablename__ = "memberships"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(10))
+
+
+class AccountInterestRow(Base):
+    __tablename__ = "account_interests"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class AccountQualificationRow(Base):
+    __tablename__ = "account_qualifications"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    qualification: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class PostingRow(Base):
+    __tablename__ = "postings"
+    __table_args__ = (
+        # the retrieval prefilter: visible postings by category, by place, by time
+        Index("ix_postings_status_category", "status", "category"),
+        Index("ix_postings_lat_lon", "lat", "lon"),
+        Index("ix_postings_status_ends_at", "status", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    type: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    time_kind: Mapped[str] = mapped_column(String(10))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    place_label: Mapped[str] = mapped_column(String(120))
+    radius_km: Mapped[float] = mapped_column(Float)
+    quantity: Mapped[int] = mapped_column(Integer)
+    urgency: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    owner_account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    municipality_key: Mapped[str] = mapped_column(
+        ForeignKey("municipalities.key", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    qualifications: Mapped[list[PostingQualificationRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+    weekly_slots: Mapped[list[PostingWeeklySlotRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+
+class PostingQualificationRow(Base):
+    __tablename__ = "posting_qualifications"
+
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True
+    )
+    qualification: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class PostingWeeklySlotRow(Base):
+    """A weekly slot in the posting's own zone, as minutes after local midnight."""
+
+    __tablename__ = "posting_weekly_slots"
+
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    start_minute: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    end_minute: Mapped[int] = mapped_column(SmallInteger)
+
+
+class ConversationStateRow(Base):
+    """Where a user is in a dialogue; survives restarts so a conversation resumes mid-step."""
+
+    __tablename__ = "conversation_states"
+
+    identity_id: Mapped[int] = mapped_column(
+        ForeignKey("platform_identities.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str | None] = mapped_column(String(5))
+    flow: Mapped[str | None] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(40))
+    slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class InboxRow(Base):
+    """Every platform update once: a replayed update id is recognised and not handled again.
+
+    The payload is cleared once handled; only the key stays for de-duplication."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("platform", "update_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str] = mapped_column(String(128))
+    identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("platform_identities.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]
+
+
+class OutboxRow(Base):
+    """A message waiting for, or past, delivery. The idempotency key makes a retry safe."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(255))
+    identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("platform_identities.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    platform_message_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+PERSONAL_DATA_ROOTS = ("accounts", "platform_identities")
+NOT_PERSONAL = ("municipalities", "organisations", "alembic_version")

@@ -1,0 +1,64 @@
+"""Plain records the storage layer hands out for its technical tables (no SQLAlchemy types)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRecord:
+    id: int
+    platform: str
+    external_id: str
+    account_id: int | None
+    unreachable: bool
+
+
+@dataclass(slots=True)
+class ConversationState:
+    """The dialogue position of one platform identity. Mutable: a flow step edits it in place."""
+
+    identity_id: int
+    language: str | None = None
+    flow: str | None = None
+    step: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry:
+    id: int
+    platform: str
+    update_id: str
+    chat_id: str
+    identity_id: int | None
+    payload: dict[str, Any] | None
+    received_at: datetime
+    handled_at: datetime | None
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # given up: e.g. the user blocked the bot
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    idempotency_key: str
+    platform: str
+    chat_id: str
+    identity_id: int | None
+    payload: dict[str, Any]
+    status: OutboxStatus
+    attempts: int
+    not_before: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    platform_message_id: str | None
+    last_error: str | None

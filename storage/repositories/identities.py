@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain.actors import PlatformIdentity
+from storage.models import IdentityRow
+from storage.records import IdentityRecord
+
+
+def _record(row: IdentityRow) -> IdentityRecord:
+    return IdentityRecord(
+        id=row.id,
+        platform=row.platform,
+        external_id=row.external_id,
+        account_id=row.account_id,
+        unreachable=row.unreachable_at is not None,
+    )
+
+
+class IdentityRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _row(self, identity: PlatformIdentity) -> IdentityRow | None:
+        return self._session.scalars(
+            select(IdentityRow).where(
+                IdentityRow.platform == identity.platform.value,
+                IdentityRow.external_id == identity.external_id,
+            )
+        ).one_or_none()
+
+    def find(self, identity: PlatformIdentity) -> IdentityRecord | None:
+        row = self._row(identity)
+        return _record(row) if row else None
+
+    def get_or_create(self, identity: PlatformIdentity) -> IdentityRecord:
+        """The identity's row; only the platform id is stored for someone without an account."""
+        row = self._row(identity)
+        if row is None:
+            row = IdentityRow(platform=identity.platform.value, external_id=identity.external_id)
+            self._session.add(row)
+            self._session.flush()
+        return _record(row)
+
+    def link(self, identity_id: int, account_id: int) -> None:
+        row = self._session.get_one(IdentityRow, identity_id)
+        row.account_id = account_id
+        self._session.flush()

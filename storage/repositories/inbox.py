@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import InboxRow, utcnow
+from storage.records import InboxEntry
+
+
+def _entry(row: InboxRow) -> InboxEntry:
+    return InboxEntry(
+        id=row.id,
+        platform=row.platform,
+        update_id=row.update_id,
+        chat_id=row.chat_id,
+        identity_id=row.identity_id,
+        payload=row.payload,
+        received_at=row.received_at,
+        handled_at=row.handled_at,
+    )
+
+
+class InboxRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(
+        self,
+        *,
+        platform: str,
+        update_id: str,
+        chat_id: str,
+        identity_id: int | None,
+        payload: dict[str, Any] | None,
+    ) -> int | None:
+        """The new entry's id, or None when this update was recorded before (a replay).
+
+        ON CONFLICT DO NOTHING rather than catching IntegrityError: on PostgreSQL a failed
+        INSERT would poison the surrounding transaction."""
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(InboxRow)
+            .values(
+                platform=platform,
+                update_id=update_id,
+                chat_id=chat_id,
+                identity_id=identity_id,
+                payload=payload,
+                received_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "update_id"])
+            .returning(InboxRow.id)
+        )
+        return self._session.execute(statement).scalar_one_or_none()
+
+    def get(self, entry_id: int) -> InboxEntry:
+        return _entry(self._session.get_one(InboxRow, entry_id))
+
+    def mark_handled(self, entry_id: int) -> None:
+        row = self._session.get_one(InboxRow, entry_id)
+        row.handled_at = utcnow()
+        row.payload = None  # the message text is not kept once it has been handled
+        self._session.flush()
+
+    def unhandled(self, platform: str, limit: int = 100) -> list[InboxEntry]:
+        rows = self._session.scalars(
+            select(InboxRow)
+            .where(InboxRow.platform == platform, InboxRow.handled_at.is_(None))
+            .order_by(InboxRow.id)
+            .limit(limit)
+        )
+        return [_entry(r) for r in rows]

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from collections import Counter
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from domain.actors import Owner
+from domain.categories import Category
+from domain.errors import NotFound
+from domain.lifecycle import PostingEvent, PostingStatus
+from domain.places import GeoPoint, Place
+from domain.postings import Posting, PostingKind, PostingType, Urgency
+from domain.qualifications import Qualification
+from domain.timewindow import (
+    OneOff,
+    OpenEnded,
+    TimeWindow,
+    TimeWindowKind,
+    Weekly,
+    WeeklySlot,
+)
+from storage.models import PostingQualificationRow, PostingRow, PostingWeeklySlotRow, utcnow
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def _clock(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)
+
+
+def _time_window(row: PostingRow) -> TimeWindow:
+    kind = TimeWindowKind(row.time_kind)
+    if kind is TimeWindowKind.ONE_OFF:
+        if row.starts_at is None or row.ends_at is None:
+            raise ValueError(f"posting {row.id}: one-off time window without start or end")
+        return OneOff(row.starts_at, row.ends_at)
+    if kind is TimeWindowKind.OPEN:
+        return OpenEnded(row.starts_at, row.ends_at)
+    # a weekly window's validity dates are its bounds read back in its own zone
+    zone = ZoneInfo(row.time_zone)
+    return Weekly(
+        slots=tuple(
+            WeeklySlot(s.weekday, _clock(s.start_minute), _clock(s.end_minute))
+            for s in row.weekly_slots
+        ),
+        time_zone=row.time_zone,
+        valid_from=row.starts_at.astimezone(zone).date() if row.starts_at else None,
+        valid_until=(row.ends_at.astimezone(zone) - timedelta(days=1)).date()
+        if row.ends_at
+        else None,
+    )
+
+
+def _posting(row: PostingRow) -> Posting:
+    return Posting(
+        id=row.id,
+        kind=PostingKind(row.kind),
+        type=PostingType(row.type),
+        category=Category(row.category),
+        title=row.title,
+        description=row.description,
+        time_window=_time_window(row),
+        place=Place(GeoPoint(row.lat, row.lon), row.place_label, row.radius_km),
+        owner=Owner(row.owner_account_id, row.organisation_id),
+        municipality_key=row.municipality_key,
+        qualifications=frozenset(Qualification(q.qualification) for q in row.qualifications),
+        quantity=row.quantity,
+        urgency=Urgency(row.urgency),
+        status=PostingStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _fill(row: PostingRow, posting: Posting) -> None:
+    row.kind = posting.kind.value
+    row.type = posting.type.value
+    row.category = posting.category.value
+    row.title = posting.title
+    row.description = posting.description
+    window = posting.time_window
+    row.time_kind = window.kind.value
+    row.time_zone = window.time_zone if isinstance(window, Weekly) else "UTC"
+    row.starts_at, row.ends_at = window.bounds()
+    row.lat, row.lon = posting.place.lat, posting.place.lon
+    row.place_label = posting.place.label
+    row.radius_km = posting.place.radius_km
+    row.quantity = posting.quantity
+    row.urgency = posting.urgency.value
+    if row.status != posting.status.value:
+        row.status_changed_at = utcnow()
+    row.status = posting.status.value
+    row.owner_account_id = posting.owner.account_id
+    row.organisation_id = posting.owner.organisation_id
+    row.municipality_key = posting.municipality_key
+    row.qualifications = [
+        PostingQualificationRow(qualification=q.key) for q in sorted(posting.qualifications)
+    ]
+    slots = window.slots if isinstance(window, Weekly) else ()
+    row.weekly_slots = [
+        PostingWeeklySlotRow(
+            weekday=s.weekday, start_minute=_minutes(s.start), end_minute=_minutes(s.end)
+        )
+        for s in slots
+    ]
+
+
+class PostingRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, posting: Posting) -> Posting:
+        row = PostingRow()
+        _fill(row, posting)
+        if posting.created_at is not None:
+            row.created_at = posting.created_at
+        self._session.add(row)
+        self._session.flush()
+        return _posting(row)
+
+    def _get_row(self, posting_id: int) -> PostingRow:
+        row = self._session.get(PostingRow, posting_id)
+        if row is None:
+            raise NotFound(f"no posting {posting_id}", posting_id=posting_id)
+        return row
+
+    def get(self, posting_id: int) -> Posting:
+        return _posting(self._get_row(posting_id))
+
+    def update(self, posting: Posting) -> Posting:
+        if posting.id is None:
+            raise NotFound("posting has no id")
+        row = self._get_row(posting.id)
+        # the lifecycle is guarded by transition(): an edit must not smuggle a status change in
+        if row.status != posting.status.value:
+            raise ValueError("use transition() to change a posting's status")
+        _fill(row, posting)
+        self._session.flush()
+        return _posting(row)
+
+    def transition(self, posting_id: int, event: PostingEvent) -> Posting:
+        """Apply a lifecycle event; an illegal one raises before anything is written."""
+        row = self._get_row(posting_id)
+        changed = _posting(row).apply(event)
+        row.status = changed.status.value
+        row.status_changed_at = utcnow()
+        self._session.flush()
+        return _posting(row)
+
+    def by_owner(self, account_id: int) -> list[Posting]:
+        rows = self._session.scalars(
+            select(PostingRow)
+            .where(PostingRow.owner_account_id == account_id)
+            .order_by(PostingRow.created_at.desc(), PostingRow.id.desc())
+        )
+        return [_posting(r) for r in rows]
+
+    def count(self) -> int:
+        return int(self._session.scalar(select(func.count(PostingRow.id))) or 0)
+
+    def count_by_status(self) -> Counter[PostingStatus]:
+        rows = self._session.execute(
+            select(PostingRow.status, func.count(PostingRow.id)).group_by(PostingRow.status)
+        )
+        return Counter({PostingStatus(status): int(n) for status, n in rows})

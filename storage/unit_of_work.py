@@ -1,0 +1,82 @@
+"""One transaction around one piece of work: a handled message commits its state change, its
+domain writes and its outgoing messages together, or none of them."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import make_engine, make_session_factory
+from storage.repositories.accounts import AccountRepository, OrganisationRepository
+from storage.repositories.conversations import ConversationRepository
+from storage.repositories.identities import IdentityRepository
+from storage.repositories.inbox import InboxRepository
+from storage.repositories.municipalities import MunicipalityRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.postings import PostingRepository
+
+
+class UnitOfWork:
+    accounts: AccountRepository
+    organisations: OrganisationRepository
+    identities: IdentityRepository
+    postings: PostingRepository
+    municipalities: MunicipalityRepository
+    conversations: ConversationRepository
+    inbox: InboxRepository
+    outbox: OutboxRepository
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        session = self._session = self._sessions()
+        self.accounts = AccountRepository(session)
+        self.organisations = OrganisationRepository(session)
+        self.identities = IdentityRepository(session)
+        self.postings = PostingRepository(session)
+        self.municipalities = MunicipalityRepository(session)
+        self.conversations = ConversationRepository(session)
+        self.inbox = InboxRepository(session)
+        self.outbox = OutboxRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            if exc_type is not None:
+                self._session.rollback()
+        finally:
+            self._session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        assert self._session is not None, "commit() outside `with`"
+        self._session.commit()
+
+    def rollback(self) -> None:
+        assert self._session is not None, "rollback() outside `with`"
+        self._session.rollback()
+
+
+class Database:
+    """The engine and a factory of units of work; one per process."""
+
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self._sessions = make_session_factory(self.engine)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
