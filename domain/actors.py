@@ -43,9 +43,9 @@ ACTOR_KIND_LABELS: dict[ActorKind, dict[str, str]] = {
 }
 
 _IDENTITY_PATTERNS: dict[Platform, re.Pattern[str]] = {
-    Platform.TELEGRAM: re.compile(r"^-?\d{1,20}$"),
-    # Matrix user ids: @localpart:server (server may carry a port)
-    Platform.MATRIX: re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d{1,5})?$"),
+    Platform.TELEGRAM: re.compile(r"^-?[0-9]{1,20}$"),
+    # historical Matrix ids may use any printable ASCII but ':' in the localpart (spec, appendix)
+    Platform.MATRIX: re.compile(r"^@[!-9;-~]+:[A-Za-z0-9.\-]+(:[0-9]{1,5})?$"),
     Platform.CONSOLE: re.compile(r"^[A-Za-z0-9._\-@]{1,64}$"),
 }
 
@@ -58,7 +58,7 @@ class PlatformIdentity:
     external_id: str
 
     def __post_init__(self) -> None:
-        if not _IDENTITY_PATTERNS[self.platform].match(self.external_id):
+        if not _IDENTITY_PATTERNS[self.platform].fullmatch(self.external_id):
             raise ValidationError(
                 "identity", f"not a valid {self.platform.value} user id: {self.external_id!r}"
             )

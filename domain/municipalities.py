@@ -37,7 +37,7 @@ class Municipality:
     contact: str = ""
 
     def __post_init__(self) -> None:
-        if not _KEY.match(self.key):
+        if not _KEY.fullmatch(self.key):
             raise ValidationError(
                 "key", "must be 2–40 lowercase letters, digits, '-' or '_', starting with a letter"
             )
@@ -93,6 +93,19 @@ def known_places(municipalities: Iterable[Municipality]) -> list[KnownPlace]:
             if not fold(d.name).startswith(fold(m.name)):
                 places.append(KnownPlace(f"{m.name}-{d.name}", d.centre, m.key))
     return places
+
+
+def nearest_place(point: GeoPoint, municipalities: Iterable[Municipality]) -> KnownPlace:
+    """The configured town or district nearest to a point, named as people say it."""
+    named: dict[GeoPoint, KnownPlace] = {}
+    for place in known_places(municipalities):
+        # prefer "Aachen-Burtscheid" over the bare "Burtscheid" for the same spot
+        current = named.get(place.point)
+        if current is None or len(place.name) > len(current.name):
+            named[place.point] = place
+    if not named:
+        raise ValidationError("municipalities", "none configured")
+    return min(named.values(), key=lambda p: point.distance_km(p.point))
 
 
 def find_place(text: str, municipalities: Iterable[Municipality]) -> KnownPlace | None:

@@ -14,21 +14,25 @@ MAX_RADIUS_KM = 200.0
 MAX_PLACE_LABEL = 120
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def check_latitude(lat: float, field: str = "lat") -> float:
-    if not isinstance(lat, int | float) or math.isnan(lat) or not -90.0 <= lat <= 90.0:
+    if not _is_number(lat) or math.isnan(lat) or not -90.0 <= lat <= 90.0:
         raise ValidationError(field, "must be between -90 and 90", value=lat)
     return float(lat)
 
 
 def check_longitude(lon: float, field: str = "lon") -> float:
-    if not isinstance(lon, int | float) or math.isnan(lon) or not -180.0 <= lon <= 180.0:
+    if not _is_number(lon) or math.isnan(lon) or not -180.0 <= lon <= 180.0:
         raise ValidationError(field, "must be between -180 and 180", value=lon)
     return float(lon)
 
 
 def check_radius_km(radius_km: float, field: str = "radius_km") -> float:
     if (
-        not isinstance(radius_km, int | float)
+        not _is_number(radius_km)
         or math.isnan(radius_km)
         or not MIN_RADIUS_KM <= radius_km <= MAX_RADIUS_KM
     ):

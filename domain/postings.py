@@ -76,13 +76,15 @@ class Posting:
             raise ValidationError(
                 "quantity", f"must be a whole number between {QUANTITY_MIN} and {QUANTITY_MAX}"
             )
+        set_(self, "qualifications", frozenset(self.qualifications))
+        if not all(isinstance(q, Qualification) for q in self.qualifications):
+            raise ValidationError("qualifications", "must be known qualifications")
         if len(self.qualifications) > MAX_QUALIFICATIONS:
             raise ValidationError("qualifications", f"at most {MAX_QUALIFICATIONS}")
         if self.urgency is Urgency.URGENT and self.kind is PostingKind.OFFER:
             raise ValidationError("urgency", "only a need can be urgent")
         if not self.municipality_key:
             raise ValidationError("municipality", "must not be empty")
-        set_(self, "qualifications", frozenset(self.qualifications))
 
     @property
     def required_qualifications(self) -> frozenset[Qualification]:

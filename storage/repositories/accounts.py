@@ -213,3 +213,12 @@ class OrganisationRepository:
             MembershipRow(account_id=account_id, organisation_id=organisation_id, role=role.value)
         )
         self._session.flush()
+
+    def delete_by_names(self, names: Iterable[str]) -> int:
+        rows = list(
+            self._session.scalars(select(OrganisationRow).where(OrganisationRow.name.in_(names)))
+        )
+        for row in rows:
+            self._session.delete(row)
+        self._session.flush()
+        return len(rows)

@@ -55,7 +55,9 @@ class OutboxRepository:
         self._session.flush()
         return row.id
 
-    def due(self, platform: str, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+    def due(
+        self, platform: str, now: datetime, limit: int = 50, chat_id: str | None = None
+    ) -> list[OutboxMessage]:
         """Pending messages whose time has come, oldest first, locked against other workers
         on PostgreSQL (SKIP LOCKED lets several workers share the queue)."""
         statement = (
@@ -68,6 +70,8 @@ class OutboxRepository:
             .order_by(OutboxRow.id)
             .limit(limit)
         )
+        if chat_id is not None:
+            statement = statement.where(OutboxRow.chat_id == chat_id)
         if self._session.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         return [_message(r) for r in self._session.scalars(statement)]

@@ -25,9 +25,12 @@ def test_account_with_identity_home_and_profile(database: Database) -> None:
         uow.commit()
     with database.unit_of_work() as uow:
         found = uow.accounts.find_by_identity(PlatformIdentity(Platform.TELEGRAM, "4711"))
-        assert found is not None and found.id == anna.id
-        assert found.home is not None and found.home.label == "Aachen-Burtscheid"
-        assert found.consent_at is not None and found.consent_at.utcoffset() is not None
+        assert found is not None
+        assert found.id == anna.id
+        assert found.home is not None
+        assert found.home.label == "Aachen-Burtscheid"
+        assert found.consent_at is not None
+        assert found.consent_at.utcoffset() is not None
         assert uow.accounts.interests(anna.id) == {Category.FOOD, Category.ANIMALS}
         assert uow.accounts.qualifications(anna.id) == {Qualification("driving_licence")}
 
@@ -37,7 +40,8 @@ def test_identity_exists_before_account(database: Database) -> None:
         first = uow.identities.get_or_create(PlatformIdentity(Platform.MATRIX, "@ben:example.org"))
         again = uow.identities.get_or_create(PlatformIdentity(Platform.MATRIX, "@ben:example.org"))
         uow.commit()
-    assert first.id == again.id and first.account_id is None
+    assert first.id == again.id
+    assert first.account_id is None
 
 
 def test_person_acts_for_an_organisation(database: Database) -> None:
@@ -47,7 +51,8 @@ def test_person_acts_for_an_organisation(database: Database) -> None:
         club = uow.organisations.add(
             Organisation(ActorKind.CLUB, "Tafel Aachen-Ost e.V.", "aachen", verified=True)
         )
-        assert anna.id is not None and club.id is not None
+        assert anna.id is not None
+        assert club.id is not None
         uow.organisations.add_member(club.id, anna.id, MemberRole.ADMIN)
         uow.commit()
     with database.unit_of_work() as uow:
@@ -60,7 +65,8 @@ def test_deleting_an_account_erases_everything_hanging_off_it(database: Database
         seed_municipalities(uow)
         anna = add_person(uow)
         ben = add_person(uow, "Ben", "4712")
-        assert anna.id is not None and ben.id is not None
+        assert anna.id is not None
+        assert ben.id is not None
         uow.postings.add(tafel_need(anna.id))
         uow.postings.add(tafel_need(ben.id))
         identity = uow.identities.get_or_create(PlatformIdentity(Platform.TELEGRAM, "4711"))

@@ -44,7 +44,8 @@ def test_handled_inbox_entry_forgets_its_text(database: Database) -> None:
         uow.commit()
     with database.unit_of_work() as uow:
         handled = uow.inbox.get(entry)
-        assert handled.payload is None and handled.handled_at is not None
+        assert handled.payload is None
+        assert handled.handled_at is not None
         assert uow.inbox.unhandled("console") == []
 
 
@@ -101,8 +102,10 @@ def test_outbox_delivers_due_messages_in_order_and_retries(database: Database) -
         uow.commit()
     with database.unit_of_work() as uow:
         sent, failed = uow.outbox.get(later), uow.outbox.get(first)
-        assert sent.status is OutboxStatus.SENT and sent.platform_message_id == "m-17"
-        assert failed.status is OutboxStatus.FAILED and failed.attempts == 2
+        assert sent.status is OutboxStatus.SENT
+        assert sent.platform_message_id == "m-17"
+        assert failed.status is OutboxStatus.FAILED
+        assert failed.attempts == 2
         assert uow.outbox.due("console", now + timedelta(days=1)) == []
 
 

@@ -40,7 +40,8 @@ def test_one_off_need_round_trips_with_every_field(database: Database) -> None:
         assert getattr(loaded, field) == getattr(original, field), field
     # stored in UTC, equal as instants to the Berlin wall-clock time it was given as
     assert loaded.time_window.bounds()[0] == datetime(2026, 11, 28, 7, 0, tzinfo=UTC)
-    assert loaded.created_at is not None and loaded.created_at.tzinfo is not None
+    assert loaded.created_at is not None
+    assert loaded.created_at.tzinfo is not None
 
 
 def test_weekly_and_open_windows_round_trip(database: Database) -> None:
@@ -54,7 +55,8 @@ def test_weekly_and_open_windows_round_trip(database: Database) -> None:
         )
         uow.commit()
     with database.unit_of_work() as uow:
-        assert weekly.id and open_ended.id
+        assert weekly.id
+        assert open_ended.id
         assert uow.postings.get(weekly.id).time_window == weekly_window()
         assert uow.postings.get(open_ended.id).time_window == OpenEnded(
             valid_from=datetime(2026, 12, 1, tzinfo=BERLIN)

@@ -1,0 +1,155 @@
+"""The `ehrenamt` command: run the bot, chat in a terminal, migrate, load demo data."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import SchemaOutdated, build_app, open_database
+from bot.channels.console.adapter import ConsoleSession, run_console
+from bot.config import AppConfig, ConfigError, load_config
+from bot.demo_loader import load_demo_data
+from domain.actors import Platform, PlatformIdentity
+from domain.errors import ValidationError
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.unit_of_work import Database
+
+log = logging.getLogger("ehrenamt")
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ehrenamt",
+        description="Chatbot for volunteer engagement (Ehrenamt): Telegram, Matrix and console.",
+    )
+    parser.add_argument(
+        "--config",
+        default=os.environ.get("EHRENAMT_CONFIG", "config.yml"),
+        help="path to config.yml (default: $EHRENAMT_CONFIG or ./config.yml)",
+    )
+    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "WARNING"))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("run", help="serve the configured channels (the console if none)")
+
+    chat = commands.add_parser("chat", help="chat in this terminal as a console user")
+    chat.add_argument("--as", dest="user", default=None, help="console user id (default: $USER)")
+    chat.add_argument("--lang", choices=["de", "en"], default=None, help="the user's locale")
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate the database to the newest schema")
+    db_commands.add_parser("current", help="show the schema revision")
+
+    demo = commands.add_parser("demo-data", help="load the Aachen-region demo data set")
+    demo.add_argument("--replace", action="store_true", help="reload it if already present")
+    demo.add_argument("--seed", type=int, default=2026)
+
+    commands.add_parser("check-config", help="validate config.yml and exit")
+    return parser
+
+
+def _console_user(explicit: str | None) -> str:
+    user = explicit or os.environ.get("USER") or getpass.getuser() or "console"
+    PlatformIdentity(Platform.CONSOLE, user)  # validates the id, raising a clear error
+    return user
+
+
+def _chat(config: AppConfig, user: str, language: str | None) -> int:
+    app = build_app(config, home_municipality=config.channels.console.municipality)
+    session = ConsoleSession(user, app.engine.settings.municipalities, language_hint=language)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"Ehrenamt-Bot · console:{user} · /quit to leave, /start to begin\n")
+    try:
+        run_console(app.engine, session, sys.stdin, sys.stdout, prompt="> " if interactive else "")
+    except KeyboardInterrupt:
+        print()
+    finally:
+        app.database.dispose()
+    return 0
+
+
+def _run(config: AppConfig) -> int:
+    remote = [
+        name
+        for name, on in (("telegram", config.telegram_enabled), ("matrix", config.matrix_enabled))
+        if on
+    ]
+    if remote:
+        print(
+            f"config.yml enables {', '.join(remote)}, which this version cannot serve yet; "
+            "disable it to use the console chat.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return _chat(config, _console_user(None), None)
+
+
+def _demo(config: AppConfig, replace: bool, seed: int) -> int:
+    database = open_database(config)
+    try:
+        summary = load_demo_data(
+            database, config.domain_municipalities(), datetime.now(UTC), replace=replace, seed=seed
+        )
+    finally:
+        database.dispose()
+    if summary.skipped:
+        print("Demo data is already loaded (use --replace to load it afresh).")
+        return 0
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(summary.by_status.items()))
+    print(
+        f"Loaded {summary.postings} postings ({statuses}), "
+        f"{summary.organisations} organisations and {summary.people} people."
+    )
+    return 0
+
+
+def _db(config: AppConfig, action: str) -> int:
+    database = Database(config.database.url)
+    try:
+        if action == "upgrade":
+            upgrade(database.engine)
+        print(f"schema revision: {current_revision(database.engine)} (newest: {head_revision()})")
+    finally:
+        database.dispose()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config = load_config(Path(args.config))
+        if args.command == "check-config":
+            print(f"{args.config}: ok")
+            return 0
+        if args.command == "run":
+            return _run(config)
+        if args.command == "chat":
+            return _chat(config, _console_user(args.user), args.lang)
+        if args.command == "db":
+            return _db(config, args.db_command)
+        if args.command == "demo-data":
+            return _demo(config, args.replace, args.seed)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"{args.config}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValidationError, SchemaOutdated) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

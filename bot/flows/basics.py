@@ -1,0 +1,104 @@
+"""Greeting, /start, /help and the language choice.
+
+/start ─▶ welcome (municipality's text) + what the bot does ─▶ [Help] [Other language]
+/help  ─▶ what the bot does and the commands that work now
+/language (/sprache) ─▶ [Deutsch] [English] ─▶ "lang:xx" ─▶ confirmation in the new language
+greeting / thanks / goodbye (free text, via NLU) ─▶ a short friendly answer
+"""
+
+from __future__ import annotations
+
+from bot.context import Turn
+from bot.messages import Choice
+from domain.municipalities import nearest_place
+
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+
+
+def _other_language(turn: Turn) -> str:
+    return "en" if turn.language == "de" else "de"
+
+
+def _language_choice(turn: Turn) -> Choice:
+    other = _other_language(turn)
+    # labelled in the other language, so someone who can't read this one still finds it
+    return Choice(f"🌐 {LANGUAGE_NAMES[other]}", f"lang:{other}")
+
+
+def start(turn: Turn) -> None:
+    t = turn.t
+    municipality = turn.settings.municipality(turn.settings.home_municipality)
+    welcome = municipality.welcome_text(turn.language)
+    intro = t._(
+        "I connect people who want to help with clubs, initiatives and neighbours who need "
+        "help in {place} and around — short-term and spontaneously, too.",
+        place=municipality.name,
+    )
+    text = "\n\n".join(
+        part for part in (welcome, intro, t._("Type /help to see what I can do.")) if part
+    )
+    turn.say(text, (Choice(t._("Help"), "cmd:help"), _language_choice(turn)))
+
+
+def help_(turn: Turn) -> None:
+    t = turn.t
+    lines = [
+        t._("Here you can offer help and find people who need it: by topic, time and place."),
+        "",
+        t._("What you can type:"),
+        t._("/start – welcome"),
+        t._("/help – this overview"),
+        t._("/language – Deutsch or English"),
+        "",
+        t._("You can also simply write to me, e.g. “hello”."),
+    ]
+    turn.say("\n".join(lines), (_language_choice(turn),))
+
+
+def ask_language(turn: Turn) -> None:
+    turn.say(
+        turn.t._("Which language would you like?"),
+        tuple(Choice(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()),
+    )
+
+
+def set_language(turn: Turn, code: str) -> None:
+    if code not in LANGUAGE_NAMES:
+        ask_language(turn)
+        return
+    turn.state.language = code
+    turn.say(turn.t._("Okay, I'll write to you in English from now on."))
+
+
+def greet(turn: Turn) -> None:
+    turn.say(
+        turn.t._("Hello! 👋 Nice that you're here. Type /help to see what I can do."),
+        (Choice(turn.t._("Help"), "cmd:help"),),
+    )
+
+
+def thanks(turn: Turn) -> None:
+    turn.say(turn.t._("You're welcome! 😊"))
+
+
+def goodbye(turn: Turn) -> None:
+    turn.say(turn.t._("Bye! Thanks for getting involved. 👋"))
+
+
+def location_received(turn: Turn) -> None:
+    shared = turn.incoming.location
+    assert shared is not None
+    label = shared.label or nearest_place(shared.point, turn.settings.municipalities).name
+    turn.say(
+        turn.t._(
+            "📍 Got it: near {place}. I use your location only for this answer and don't store it.",
+            place=label,
+        )
+    )
+
+
+def not_understood(turn: Turn) -> None:
+    turn.say(
+        turn.t._("Sorry, I didn't understand that. Type /help to see what I can do."),
+        (Choice(turn.t._("Help"), "cmd:help"),),
+    )
