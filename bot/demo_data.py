@@ -484,6 +484,9 @@ _check_tables()
 class _Builder:
     def __init__(self, now: datetime, municipalities: Sequence[Municipality], seed: int) -> None:
         self.now = now.astimezone(UTC)  # exact arithmetic across the change to summer time
+        # `now + 28 days` in a zone with summer time is wall-clock arithmetic (an hour shorter or
+        # longer): whichever reading the caller uses, one-off postings start before it
+        self.horizon_end = min(now + HORIZON, self.now + HORIZON)
         self.municipalities = municipalities
         self.rng = random.Random(seed)
         self._starts: dict[tuple[bool, float], list[datetime]] = {}
@@ -559,7 +562,7 @@ class _Builder:
         """Local starts on the half hour between 8 and 21 h (ending by 21 h) in the horizon."""
         if (urgent, hours) not in self._starts:
             earliest = self.now + EARLIEST_START
-            latest = self.now + (URGENT_HORIZON if urgent else HORIZON)
+            latest = self.now + URGENT_HORIZON if urgent else self.horizon_end
             day = earliest.astimezone(_ZONE).date()
             starts: list[datetime] = []
             while day <= latest.astimezone(_ZONE).date():
@@ -664,11 +667,14 @@ def build_demo_dataset(
     builder = _Builder(now, municipalities, seed)
     organisations = tuple(builder.organisation(org) for org in _ORGS)
     people = tuple(builder.person(person) for person in _PEOPLE)
-    # every template once (so every category has offers and needs), then further copies of
-    # templates whose owner and place vary; specific organisations and urgent needs stay unique
+    # Every template once (so every category has offers and needs). Templates whose owner varies
+    # come again: one-off ones twice more (another date, place and owner, so most postings are
+    # one-off), a few standing ones once more. Named organisations and urgent needs stay unique.
     copyable = [t for t in _TEMPLATES if t.owner in ("", "p", "e") and t.when != "urgent"]
-    extra = min(max(0, TARGET_POSTINGS - len(_TEMPLATES)), len(copyable))
-    plan = [*_TEMPLATES, *builder.rng.sample(copyable, extra)]
+    once = [t for t in copyable if t.when == "once"]
+    standing = [t for t in copyable if t.when != "once"]
+    extra = min(max(0, TARGET_POSTINGS - len(_TEMPLATES) - 2 * len(once)), len(standing))
+    plan = [*_TEMPLATES, *once, *once, *builder.rng.sample(standing, extra)]
     postings = sorted(
         (builder.posting(template) for template in plan),
         key=lambda demo: demo.posting.created_at or now,

@@ -27,6 +27,7 @@ from storage.models import (
     OrganisationRow,
     utcnow,
 )
+from storage.repositories.identities import IdentityRepository
 
 
 def _account(row: AccountRow) -> Account:
@@ -63,19 +64,9 @@ class AccountRepository:
         self._fill(row, account)
         self._session.add(row)
         self._session.flush()
+        identities = IdentityRepository(self._session)
         for identity in account.identities:
-            existing = self._session.scalars(
-                select(IdentityRow).where(
-                    IdentityRow.platform == identity.platform.value,
-                    IdentityRow.external_id == identity.external_id,
-                )
-            ).one_or_none()
-            if existing is None:
-                existing = IdentityRow(
-                    platform=identity.platform.value, external_id=identity.external_id
-                )
-                self._session.add(existing)
-            existing.account_id = row.id
+            identities.link(identities.get_or_create(identity).id, row.id)
         for membership in account.memberships:
             row.memberships.append(
                 MembershipRow(

@@ -42,3 +42,20 @@ def test_replace_reloads_without_touching_other_users(database: Database) -> Non
         assert uow.postings.count() == first.postings
         assert uow.accounts.count() == first.people + 1
         assert uow.accounts.find_by_identity(PlatformIdentity(Platform.TELEGRAM, "999000"))
+
+
+def test_demo_editors_are_editors_in_the_shipped_config() -> None:
+    from pathlib import Path
+
+    from bot.config import load_config
+    from bot.demo_data import build_demo_dataset
+
+    config = load_config(Path(__file__).resolve().parents[2] / "config.yml", environ={})
+    municipalities = {m.key: m for m in config.domain_municipalities()}
+    dataset = build_demo_dataset(NOW, tuple(municipalities.values()))
+    editors = [p for p in dataset.people if p.editor_of]
+    assert len(editors) >= 2
+    for person in editors:
+        assert person.editor_of is not None
+        console_identity = PlatformIdentity(Platform.CONSOLE, person.key)
+        assert municipalities[person.editor_of].is_editor(console_identity), person.key
