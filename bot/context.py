@@ -9,7 +9,7 @@ from bot.i18n import Translator, translator
 from bot.messages import Choice, Incoming, LocationPin, Outgoing
 from domain.categories import SUPPORTED_LANGUAGES
 from domain.municipalities import Municipality
-from nlu.interpreter import Interpreter
+from nlu.interpreter import Interpreter, ParseContext
 from storage.records import ConversationState
 from storage.unit_of_work import UnitOfWork
 
@@ -49,6 +49,10 @@ class Turn:
             or (hint if hint in SUPPORTED_LANGUAGES else None)
             or (self.settings.default_language)
         )
+
+    @property
+    def parse_context(self) -> ParseContext:
+        return ParseContext(self.language, self.settings.default_time_zone, self.now)
 
     @property
     def t(self) -> Translator:

@@ -58,7 +58,7 @@ def dispatch(turn: Turn, confidence_threshold: float) -> None:
         basics.location_received(turn)
         return
     if incoming.text and incoming.text.strip():
-        parse = turn.interpreter.parse(incoming.text, turn.language)
+        parse = turn.interpreter.parse(incoming.text, turn.parse_context)
         intent = parse["intent"]
         if intent["confidence"] >= confidence_threshold and intent["name"] in INTENTS:
             INTENTS[intent["name"]](turn)

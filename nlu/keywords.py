@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from nlu.interpreter import IntentScore, Parse, make_parse
+from nlu.interpreter import IntentScore, Parse, ParseContext, make_parse
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "greet": re.compile(
@@ -35,7 +35,7 @@ def normalise(text: str) -> str:
 
 
 class KeywordInterpreter:
-    def parse(self, text: str, language: str) -> Parse:
+    def parse(self, text: str, context: ParseContext) -> Parse:
         cleaned = normalise(text)
         ranking = [
             IntentScore(name=intent, confidence=0.95)
