@@ -6,10 +6,14 @@ import logging
 from dataclasses import dataclass
 
 from bot.config import AppConfig
-from bot.context import BotSettings
+from bot.context import BotSettings, PlaceResolver
 from bot.engine import DialogueEngine
+from domain.municipalities import KnownPlace
+from nlu.embedded import EmbeddedInterpreter
+from nlu.entities import EntityExtractor
+from nlu.entities.place import Gazetteer
 from nlu.interpreter import Interpreter
-from nlu.keywords import KeywordInterpreter
+from nlu.rasa_http import RasaHttpInterpreter
 from storage.migrate import is_up_to_date, upgrade
 from storage.unit_of_work import Database
 
@@ -41,24 +45,47 @@ def open_database(config: AppConfig, *, migrate: bool | None = None) -> Database
     return database
 
 
-def make_interpreter(config: AppConfig) -> Interpreter:
-    # the trained embedded interpreter and the Rasa client arrive with the conversation issue;
-    # until then both settings are served by the keyword interpreter
-    return KeywordInterpreter()
+def make_gazetteer(config: AppConfig) -> Gazetteer:
+    return Gazetteer.from_municipalities(config.domain_municipalities())
+
+
+def make_interpreter(config: AppConfig, gazetteer: Gazetteer) -> Interpreter:
+    """The configured NLU: a Rasa server, or the embedded model trained from the same files."""
+    extractor = EntityExtractor(gazetteer=gazetteer)
+    if config.nlu.backend == "rasa":
+        assert config.nlu.rasa_url is not None  # the config refuses rasa without a URL
+        return RasaHttpInterpreter(str(config.nlu.rasa_url), entity_extractor=extractor)
+    interpreter = EmbeddedInterpreter(entity_extractor=extractor)
+    interpreter.load()  # train or load the cached model now, not on the first message
+    return interpreter
+
+
+def place_resolver(gazetteer: Gazetteer) -> PlaceResolver:
+    def resolve(text: str) -> KnownPlace | None:
+        match = gazetteer.lookup(text)
+        if match is None:
+            return None
+        municipality = match.municipality_key or ""
+        return KnownPlace(match.name, match.point, municipality)
+
+    return resolve
 
 
 def build_app(config: AppConfig, *, home_municipality: str | None = None) -> App:
     database = open_database(config)
+    gazetteer = make_gazetteer(config)
     settings = BotSettings(
         municipalities=config.domain_municipalities(),
         default_language=config.defaults.language,
         default_time_zone=config.defaults.time_zone,
         home_municipality=home_municipality,
+        default_radius_km=config.matching.default_radius_km,
+        place_resolver=place_resolver(gazetteer),
     )
     engine = DialogueEngine(
         database,
         settings,
-        make_interpreter(config),
+        make_interpreter(config, gazetteer),
         confidence_threshold=config.nlu.confidence_threshold,
     )
     return App(config, database, engine)

@@ -1,69 +1,42 @@
 """The dialogue engine: inbox → flow step → outbox, one transaction per message (DESIGN.md).
 
 A message is first recorded in the inbox (a replay is recognised there and dropped), then
-handled: conversation state, domain writes and replies commit together. If a step fails, the
-user gets an apology in their language and the entry is closed, so one bad message can neither
-crash the conversation nor be retried forever."""
+handled: conversation state, domain writes and replies commit together. Messages of one user
+are handled one at a time: a lock per user in this process, the state row locked on PostgreSQL,
+and a version check on the state for anything else. If a step fails, the user gets an apology in
+their language and the entry is closed, so one bad message can neither crash the conversation
+nor be retried forever."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.context import BotSettings, Turn
-from bot.flows import basics
+from bot.context import BotSettings, Notification, Turn
+from bot.flows.router import dispatch
 from bot.i18n import translator
 from bot.messages import Incoming, Outgoing
 from domain.actors import Platform
 from nlu.interpreter import Interpreter
+from storage.repositories.conversations import StaleConversation
 from storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
-
-Step = Callable[[Turn], None]
-
-COMMANDS: dict[str, Step] = {
-    "/start": basics.start,
-    "/help": basics.help_,
-    "/hilfe": basics.help_,
-    "/language": basics.ask_language,
-    "/sprache": basics.ask_language,
-}
-CHOICES: dict[str, Step] = {
-    "cmd:start": basics.start,
-    "cmd:help": basics.help_,
-}
-INTENTS: dict[str, Step] = {
-    "greet": basics.greet,
-    "help": basics.help_,
-    "thanks": basics.thanks,
-    "goodbye": basics.goodbye,
-}
+STALE_RETRIES = 3
 
 
-def dispatch(turn: Turn, confidence_threshold: float) -> None:
-    incoming = turn.incoming
-    if incoming.choice:
-        if incoming.choice.startswith("lang:"):
-            basics.set_language(turn, incoming.choice.removeprefix("lang:"))
-            return
-        CHOICES.get(incoming.choice, basics.not_understood)(turn)
-        return
-    if incoming.command:
-        name, _ = incoming.command
-        COMMANDS.get(name, basics.not_understood)(turn)
-        return
-    if incoming.location:
-        basics.location_received(turn)
-        return
-    if incoming.text and incoming.text.strip():
-        parse = turn.interpreter.parse(incoming.text, turn.parse_context)
-        intent = parse["intent"]
-        if intent["confidence"] >= confidence_threshold and intent["name"] in INTENTS:
-            INTENTS[intent["name"]](turn)
-            return
-    basics.not_understood(turn)
+class _UserLocks:
+    """One lock per user, created on demand; messages of different users run in parallel."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[int, threading.Lock] = {}
+
+    def of(self, identity_id: int) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(identity_id, threading.Lock())
 
 
 class DialogueEngine:
@@ -81,6 +54,7 @@ class DialogueEngine:
         self.interpreter = interpreter
         self.confidence_threshold = confidence_threshold
         self.clock = clock
+        self._locks = _UserLocks()
 
     def receive(self, incoming: Incoming) -> int | None:
         """Record the message in the inbox; None if this update was seen before."""
@@ -113,10 +87,20 @@ class DialogueEngine:
         return len(pending)
 
     def handle_entry(self, entry_id: int) -> None:
-        try:
-            with self.database.unit_of_work() as uow:
-                self._handle(uow, entry_id)
-        except Exception:
+        with self.database.unit_of_work() as uow:
+            identity_id = uow.inbox.get(entry_id).identity_id
+        if identity_id is None:
+            return
+        with self._locks.of(identity_id):
+            for _attempt in range(STALE_RETRIES):
+                try:
+                    with self.database.unit_of_work() as uow:
+                        self._handle(uow, entry_id)
+                    return
+                except StaleConversation:
+                    continue  # another process moved the conversation on: read it again
+                except Exception:
+                    break
             # the text is personal data: log the entry id, never the message
             log.exception("handling inbox entry %s failed", entry_id)
             with self.database.unit_of_work() as uow:
@@ -127,10 +111,11 @@ class DialogueEngine:
         if entry.handled_at is not None or entry.payload is None or entry.identity_id is None:
             return
         incoming = Incoming.from_payload(entry.payload)
-        state = uow.conversations.load(entry.identity_id)
+        state = uow.conversations.load(entry.identity_id, lock=True)
         turn = Turn(incoming, state, uow, self.settings, self.interpreter, self.clock())
         dispatch(turn, self.confidence_threshold)
         self._enqueue(uow, incoming, entry.identity_id, turn.replies)
+        self._enqueue_notifications(uow, incoming, turn.notifications)
         uow.conversations.save(state)
         uow.inbox.mark_handled(entry_id)
         uow.commit()
@@ -161,3 +146,26 @@ class DialogueEngine:
                 identity_id=identity_id,
                 payload=reply.to_payload(),
             )
+
+    @staticmethod
+    def _enqueue_notifications(
+        uow: UnitOfWork, incoming: Incoming, notifications: list[Notification]
+    ) -> None:
+        """Each notification goes to every reachable identity of its account; a direct chat
+        is addressed by the user id, which each channel maps to its private chat."""
+        for index, note in enumerate(notifications):
+            account = uow.accounts.get(note.account_id)
+            text = note.text(translator(account.language))
+            for identity in uow.identities.for_account(note.account_id):
+                if identity.unreachable:
+                    continue
+                message = Outgoing(chat_id=identity.external_id, text=text, choices=note.choices)
+                uow.outbox.enqueue(
+                    idempotency_key=(
+                        f"{incoming.platform.value}:{incoming.update_id}:n{index}:{identity.id}"
+                    ),
+                    platform=identity.platform,
+                    chat_id=identity.external_id,
+                    identity_id=identity.id,
+                    payload=message.to_payload(),
+                )

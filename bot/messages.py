@@ -31,6 +31,7 @@ class Incoming:
     choice: str | None = None  # payload of a tapped/numbered choice
     message_id: str | None = None
     language_hint: str | None = None  # the platform's locale, e.g. Telegram's language_code
+    user_name: str | None = None  # the name the platform shows, a default for the profile
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -64,6 +65,7 @@ class Incoming:
             "choice": self.choice,
             "message_id": self.message_id,
             "language_hint": self.language_hint,
+            "user_name": self.user_name,
             "received_at": self.received_at.isoformat(),
         }
 
@@ -82,6 +84,7 @@ class Incoming:
             choice=data.get("choice"),
             message_id=data.get("message_id"),
             language_hint=data.get("language_hint"),
+            user_name=data.get("user_name"),
             received_at=datetime.fromisoformat(data["received_at"]),
         )
 

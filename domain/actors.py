@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 
 from domain.errors import ValidationError
@@ -110,6 +110,32 @@ class Membership:
     role: MemberRole = MemberRole.MEMBER
 
 
+class Availability(StrEnum):
+    """When a volunteer usually has time; the push targeting reads it."""
+
+    WEEKDAY_DAYTIME = "weekday_daytime"
+    WEEKDAY_EVENINGS = "weekday_evenings"
+    WEEKENDS = "weekends"
+    SPONTANEOUS = "spontaneous"
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """No pushes between start and end (wall clock, may wrap past midnight)."""
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if self.start == self.end:
+            raise ValidationError("quiet_hours", "start and end must differ")
+
+    def contains(self, moment: time) -> bool:
+        if self.start < self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """A person. Every piece of personal data hangs off an account, so export and erasure are
@@ -123,9 +149,13 @@ class Account:
     consent_at: datetime | None = None
     identities: tuple[PlatformIdentity, ...] = ()
     memberships: tuple[Membership, ...] = field(default=())
+    availability: frozenset[Availability] = frozenset()
+    notifications_enabled: bool = True
+    quiet_hours: QuietHours | None = None
     id: int | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "availability", frozenset(self.availability))
         object.__setattr__(
             self,
             "display_name",

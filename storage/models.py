@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -70,6 +71,10 @@ class AccountRow(Base):
     home_label: Mapped[str | None] = mapped_column(String(120))
     home_radius_km: Mapped[float | None] = mapped_column(Float)
     consent_at: Mapped[datetime | None]
+    availability: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notifications_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_start_minute: Mapped[int | None] = mapped_column(SmallInteger)
+    quiet_end_minute: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -216,6 +221,20 @@ class PostingWeeklySlotRow(Base):
     weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     start_minute: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     end_minute: Mapped[int] = mapped_column(SmallInteger)
+
+
+class PostingInterestRow(Base):
+    """ "I'm interested": a volunteer's interest in a posting, for its owner to follow up."""
+
+    __tablename__ = "posting_interests"
+
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ConversationStateRow(Base):

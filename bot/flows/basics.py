@@ -46,11 +46,20 @@ def help_(turn: Turn) -> None:
         t._("Here you can offer help and find people who need it: by topic, time and place."),
         "",
         t._("What you can type:"),
-        t._("/start – welcome"),
-        t._("/help – this overview"),
+        t._("/start – welcome and sign-up"),
+        t._("/offer – offer your help"),
+        t._("/need – post a need"),
+        t._("/search – find offers and needs"),
+        t._("/mine – your postings"),
+        t._("/settings – your profile and notifications"),
         t._("/language – Deutsch or English"),
+        t._("/cancel – stop what we're doing, /back – one step back"),
+        t._("/help – this overview"),
         "",
-        t._("You can also simply write to me, e.g. “hello”."),
+        t._(
+            "Or simply write to me, e.g. “We need 4 helpers tomorrow morning at the food "
+            "bank in Rothe Erde” or “what's on at the weekend in Burtscheid”."
+        ),
     ]
     turn.say("\n".join(lines), (_language_choice(turn),))
 
@@ -94,6 +103,23 @@ def location_received(turn: Turn) -> None:
             "📍 Got it: near {place}. I use your location only for this answer and don't store it.",
             place=label,
         )
+    )
+
+
+def welcome_back(turn: Turn) -> None:
+    from bot.flows.common import main_menu
+
+    account = turn.account
+    name = account.display_name if account else ""
+    turn.say(
+        turn.t._("Welcome back, {name}! What would you like to do?", name=name), main_menu(turn)
+    )
+
+
+def unknown_command(turn: Turn) -> None:
+    turn.say(
+        turn.t._("I don't know that command. Type /help to see what I can do."),
+        (Choice(turn.t._("Help"), "cmd:help"),),
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import time
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -8,11 +9,13 @@ from sqlalchemy.orm import Session
 from domain.actors import (
     Account,
     ActorKind,
+    Availability,
     MemberRole,
     Membership,
     Organisation,
     Platform,
     PlatformIdentity,
+    QuietHours,
 )
 from domain.categories import Category
 from domain.errors import NotFound
@@ -52,7 +55,20 @@ def _account(row: AccountRow) -> Account:
         memberships=tuple(
             Membership(m.organisation_id, MemberRole(m.role)) for m in row.memberships
         ),
+        availability=frozenset(Availability(a) for a in row.availability or ()),
+        notifications_enabled=row.notifications_enabled,
+        quiet_hours=QuietHours(_clock(row.quiet_start_minute), _clock(row.quiet_end_minute))
+        if row.quiet_start_minute is not None and row.quiet_end_minute is not None
+        else None,
     )
+
+
+def _clock(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
 
 
 class AccountRepository:
@@ -97,6 +113,11 @@ class AccountRepository:
         row.home_lon = home.lon if home else None
         row.home_label = home.label if home else None
         row.home_radius_km = home.radius_km if home else None
+        row.availability = sorted(a.value for a in account.availability)
+        row.notifications_enabled = account.notifications_enabled
+        quiet = account.quiet_hours
+        row.quiet_start_minute = _minutes(quiet.start) if quiet else None
+        row.quiet_end_minute = _minutes(quiet.end) if quiet else None
 
     def _get_row(self, account_id: int) -> AccountRow:
         row = self._session.get(AccountRow, account_id)

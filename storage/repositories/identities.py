@@ -47,3 +47,9 @@ class IdentityRepository:
         row = self._session.get_one(IdentityRow, identity_id)
         row.account_id = account_id
         self._session.flush()
+
+    def for_account(self, account_id: int) -> list[IdentityRecord]:
+        rows = self._session.scalars(
+            select(IdentityRow).where(IdentityRow.account_id == account_id).order_by(IdentityRow.id)
+        )
+        return [_record(r) for r in rows]

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import math
 from collections import Counter
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from domain.actors import Owner
@@ -14,6 +15,7 @@ from domain.lifecycle import PostingEvent, PostingStatus
 from domain.places import GeoPoint, Place
 from domain.postings import Posting, PostingKind, PostingType, Urgency
 from domain.qualifications import Qualification
+from domain.search import PostingFilter
 from domain.timewindow import (
     OneOff,
     OpenEnded,
@@ -22,7 +24,13 @@ from domain.timewindow import (
     Weekly,
     WeeklySlot,
 )
-from storage.models import PostingQualificationRow, PostingRow, PostingWeeklySlotRow, utcnow
+from storage.models import (
+    PostingInterestRow,
+    PostingQualificationRow,
+    PostingRow,
+    PostingWeeklySlotRow,
+    utcnow,
+)
 
 
 def _minutes(value: time) -> int:
@@ -168,3 +176,80 @@ class PostingRepository:
             select(PostingRow.status, func.count(PostingRow.id)).group_by(PostingRow.status)
         )
         return Counter({PostingStatus(status): int(n) for status, n in rows})
+
+    def search(self, wanted: PostingFilter) -> list[tuple[Posting, float | None]]:
+        """Postings matching the filter, each with its distance in km from the filter's centre.
+
+        SQL narrows by status, category, kind, time bounds and a bounding box on the indexed
+        coordinates; the exact distance and weekly slots are checked here. Ordered and limited."""
+        statement = select(PostingRow).where(
+            PostingRow.status.in_([s.value for s in wanted.statuses])
+        )
+        if wanted.categories:
+            statement = statement.where(
+                PostingRow.category.in_([c.value for c in wanted.categories])
+            )
+        if wanted.kinds:
+            statement = statement.where(PostingRow.kind.in_([k.value for k in wanted.kinds]))
+        if wanted.exclude_owner_id is not None:
+            statement = statement.where(PostingRow.owner_account_id != wanted.exclude_owner_id)
+        if wanted.time_from is not None:
+            statement = statement.where(
+                PostingRow.ends_at.is_(None) | (PostingRow.ends_at > wanted.time_from)
+            )
+        if wanted.time_to is not None:
+            statement = statement.where(
+                PostingRow.starts_at.is_(None) | (PostingRow.starts_at < wanted.time_to)
+            )
+        if wanted.qualifications:
+            statement = statement.where(
+                exists().where(
+                    PostingQualificationRow.posting_id == PostingRow.id,
+                    PostingQualificationRow.qualification.in_(
+                        [q.key for q in wanted.qualifications]
+                    ),
+                )
+            )
+        centre, radius = wanted.centre, wanted.radius_km
+        if centre is not None and radius is not None:
+            lat_delta = radius / 111.2
+            lon_delta = radius / (111.2 * max(0.01, math.cos(math.radians(centre.lat))))
+            statement = statement.where(
+                PostingRow.lat.between(centre.lat - lat_delta, centre.lat + lat_delta),
+                PostingRow.lon.between(centre.lon - lon_delta, centre.lon + lon_delta),
+            )
+        statement = statement.order_by(PostingRow.starts_at, PostingRow.id).limit(wanted.limit)
+        found: list[tuple[Posting, float | None]] = []
+        for row in self._session.scalars(statement):
+            posting = _posting(row)
+            distance = None
+            if centre is not None and radius is not None:
+                distance = centre.distance_km(posting.place.point)
+                if distance > radius:
+                    continue
+            if isinstance(posting.time_window, Weekly) and not _weekly_fits(posting, wanted):
+                continue
+            found.append((posting, distance))
+        return found
+
+    def record_interest(self, posting_id: int, account_id: int) -> bool:
+        """True when this is the account's first interest in the posting."""
+        if self._session.get(PostingInterestRow, (posting_id, account_id)) is not None:
+            return False
+        self._session.add(PostingInterestRow(posting_id=posting_id, account_id=account_id))
+        self._session.flush()
+        return True
+
+    def interested_count(self, posting_id: int) -> int:
+        return int(
+            self._session.scalar(
+                select(func.count()).where(PostingInterestRow.posting_id == posting_id)
+            )
+            or 0
+        )
+
+
+def _weekly_fits(posting: Posting, wanted: PostingFilter) -> bool:
+    start = wanted.time_from or datetime.now(UTC)
+    end = wanted.time_to or start + timedelta(days=28)
+    return bool(posting.time_window.intervals(start, end))

@@ -1,56 +1,94 @@
-"""A test chat through the real engine, inbox, outbox and console rendering."""
+"""A test chat through the real engine, inbox, outbox and console rendering, with the shipped
+config.yml's municipalities and, for transcripts, the real embedded NLU."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.channels.console.adapter import ConsoleSender, ConsoleSession
-from bot.context import BotSettings
+from bot.config import load_config
+from bot.context import BotSettings, PlaceResolver
 from bot.delivery import deliver_due
 from bot.engine import DialogueEngine
 from domain.actors import Platform
-from domain.municipalities import District, Municipality
-from domain.places import GeoPoint
+from domain.municipalities import Municipality
+from nlu.interpreter import Interpreter
 from nlu.keywords import KeywordInterpreter
 from storage.unit_of_work import Database
 
-AACHEN = Municipality(
-    "aachen",
-    "Aachen",
-    GeoPoint(50.7753, 6.0839),
-    welcome=(
-        ("de", "Willkommen bei der Ehrenamtsbörse Aachen!"),
-        ("en", "Welcome to Aachen's volunteer exchange!"),
-    ),
-    districts=(District("Burtscheid", GeoPoint(50.7619, 6.0950)),),
-)
-STOLBERG = Municipality("stolberg", "Stolberg (Rhld.)", GeoPoint(50.7706, 6.2278))
-SETTINGS = BotSettings(municipalities=(AACHEN, STOLBERG), home_municipality="aachen")
-
-
-def make_engine(database: Database) -> DialogueEngine:
-    with database.unit_of_work() as uow:
-        uow.municipalities.sync(SETTINGS.municipalities)
-        uow.commit()
-    return DialogueEngine(database, SETTINGS, KeywordInterpreter(), clock=lambda: NOW)
-
-
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = load_config(ROOT / "config.yml", environ={})
+MUNICIPALITIES: tuple[Municipality, ...] = CONFIG.domain_municipalities()
+# Saturday 21 November 2026, 15:00 in Aachen
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
+
+
+def settings(resolver: PlaceResolver | None = None) -> BotSettings:
+    return BotSettings(
+        municipalities=MUNICIPALITIES, home_municipality="aachen", place_resolver=resolver
+    )
+
+
+SETTINGS = settings()
+
+
+def make_engine(
+    database: Database,
+    interpreter: Interpreter | None = None,
+    bot_settings: BotSettings = SETTINGS,
+) -> DialogueEngine:
+    with database.unit_of_work() as uow:
+        uow.municipalities.sync(bot_settings.municipalities)
+        uow.commit()
+    return DialogueEngine(
+        database, bot_settings, interpreter or KeywordInterpreter(), clock=lambda: NOW
+    )
 
 
 class Chat:
     """Type a line, get back what the user would see in the terminal."""
 
-    def __init__(self, engine: DialogueEngine, user: str = "anna", language: str | None = None):
+    def __init__(
+        self,
+        engine: DialogueEngine,
+        user: str = "anna",
+        language: str | None = None,
+        name: str | None = None,
+    ) -> None:
         self.engine = engine
-        self.session = ConsoleSession(user, SETTINGS.municipalities, language_hint=language)
+        self.session = ConsoleSession(user, engine.settings.municipalities, language_hint=language)
+        self.name = name
         self.seen: list[str] = []
         self._sender = ConsoleSender(self.session, self.seen.append)
 
     def say(self, line: str) -> str:
         before = len(self.seen)
-        self.engine.handle(self.session.to_incoming(line))
+        incoming = self.session.to_incoming(line)
+        if self.name:
+            from dataclasses import replace
+
+            incoming = replace(incoming, user_name=self.name)
+        self.engine.handle(incoming)
         deliver_due(
             self.engine.database, Platform.CONSOLE, self._sender, chat_id=self.session.user_id
         )
         return "".join(self.seen[before:]).strip()
+
+    def tap(self, label: str) -> str:
+        """Answer the last choices by the number of the one whose label contains `label`."""
+        for number, choice in enumerate(self.session.choices, 1):
+            if label in choice.label:
+                return self.say(str(number))
+        options = [c.label for c in self.session.choices]
+        raise AssertionError(f"no choice with {label!r} among {options}")
+
+    @property
+    def choice_labels(self) -> list[str]:
+        return [c.label for c in self.session.choices]
+
+
+def squash(text: str) -> str:
+    """Whitespace-insensitive text, for asserting on wrapped messages."""
+    return re.sub(r"\s+", " ", text).strip()

@@ -65,8 +65,8 @@ def test_demo_data_then_chat_in_german_and_english(config_file: Path) -> None:
     assert "Hallo! 👋 Schön, dass du da bist." in german
     assert "/hilfe – diese Übersicht" in german
 
-    english = _chat(config_file, "ben", "en", "/start\nhello\n/help\n")
-    assert "Welcome to the Aachen volunteer exchange!" in english
+    english = _chat(config_file, "priya", "en", "/start\nhello\n/help\n")
+    assert "Welcome back, Priya S.!" in english
     assert "Hello! 👋 Nice that you're here." in english
     assert "/help – this overview" in english
 
@@ -86,7 +86,7 @@ def test_db_upgrade_reports_the_revision(
     config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--config", str(config_file), "db", "upgrade"]) == 0
-    assert capsys.readouterr().out.strip() == "schema revision: 0001 (newest: 0001)"
+    assert capsys.readouterr().out.strip() == "schema revision: 0002 (newest: 0002)"
 
 
 def test_a_bad_config_is_one_clear_line_per_problem(

@@ -77,6 +77,10 @@ class ConsoleSession:
             **fields,  # type: ignore[arg-type]
         )
 
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        return self._choices
+
     def remember(self, message: Outgoing) -> None:
         # a message without choices keeps the earlier ones answerable ("1" still means Help)
         if message.choices:

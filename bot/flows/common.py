@@ -1,0 +1,77 @@
+"""Small pieces every flow uses: choices, yes/no, places, the main menu."""
+
+from __future__ import annotations
+
+from bot.context import Turn
+from bot.messages import Choice
+from domain.municipalities import KnownPlace, nearest_municipality
+from domain.places import GeoPoint
+
+YES, NO = "yes", "no"
+
+
+def yes_no(
+    turn: Turn, yes_label: str | None = None, no_label: str | None = None
+) -> tuple[Choice, ...]:
+    t = turn.t
+    return (Choice(yes_label or t._("Yes"), YES), Choice(no_label or t._("No"), NO))
+
+
+def answer_yes_no(turn: Turn) -> bool | None:
+    """A tapped yes/no, or affirm/deny understood from free text; None when neither."""
+    if turn.incoming.choice in (YES, NO):
+        return turn.incoming.choice == YES
+    parse = turn.parse()
+    if parse is None:
+        return None
+    name = parse["intent"]["name"]
+    if name == "affirm":
+        return True
+    if name == "deny":
+        return False
+    return None
+
+
+def intent_name(turn: Turn) -> str | None:
+    parse = turn.parse()
+    return parse["intent"]["name"] if parse else None
+
+
+def nav_choices(turn: Turn) -> tuple[Choice, ...]:
+    return (Choice(turn.t._("◀ Back"), "nav:back"), Choice(turn.t._("✖ Cancel"), "nav:cancel"))
+
+
+def main_menu(turn: Turn) -> tuple[Choice, ...]:
+    t = turn.t
+    return (
+        Choice(t._("🙋 Offer help"), "cmd:offer"),
+        Choice(t._("📣 Post a need"), "cmd:need"),
+        Choice(t._("🔎 Search"), "cmd:search"),
+        Choice(t._("📋 My postings"), "cmd:mine"),
+        Choice(t._("⚙️ Settings"), "cmd:settings"),
+    )
+
+
+def place_answer(turn: Turn) -> KnownPlace | None:
+    """The place the user shared or named in this turn, if any."""
+    shared = turn.incoming.location
+    if shared is not None:
+        near = nearest_municipality(shared.point, turn.settings.municipalities)
+        label = shared.label or _nearest_label(turn, shared.point)
+        return KnownPlace(label, shared.point, near.key)
+    for entity in turn.entities("location"):
+        if "lat" in entity and "lon" in entity:
+            point = GeoPoint(float(entity["lat"]), float(entity["lon"]))
+            municipality = (
+                entity.get("municipality")
+                or nearest_municipality(point, turn.settings.municipalities).key
+            )
+            return KnownPlace(str(entity.get("resolved") or entity["value"]), point, municipality)
+    text = (turn.incoming.text or "").strip()
+    return turn.settings.resolve_place(text) if text else None
+
+
+def _nearest_label(turn: Turn, point: GeoPoint) -> str:
+    from domain.municipalities import nearest_place
+
+    return nearest_place(point, turn.settings.municipalities).name

@@ -1,0 +1,243 @@
+"""Where a message goes: navigation and commands first, then the current step, then the NLU.
+
+Anywhere in a conversation: "abbrechen"/"cancel" ends the flow, "zurück"/"back" returns one
+step, /help explains without losing the place, a slash command starts another flow. Inside a
+flow the current step reads the answer; outside, the NLU's intent picks a flow, and below the
+confidence threshold the bot asks back with the likeliest intents."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from bot.context import Turn
+from bot.flows import basics, my_postings, onboarding, posting, search, settings
+from bot.flows import framework as fw
+from bot.flows.common import main_menu
+from bot.messages import Choice
+from domain.postings import PostingKind
+
+Handler = Callable[[Turn], None]
+
+_CANCEL = {"abbrechen", "abbruch", "stopp", "stop", "cancel", "quit", "exit"}
+_BACK = {"zurück", "zurueck", "back", "go back"}
+_WORDS = re.compile(r"[^\w\s]")
+ASK_BACK_FLOOR = 0.15  # intents below this are not even offered as a guess
+
+
+def _start(turn: Turn) -> None:
+    if turn.account is None:
+        basics.start(turn)
+        onboarding.begin(turn)
+    else:
+        fw.finish(turn)
+        basics.welcome_back(turn)
+
+
+def _post(kind: PostingKind | None) -> Handler:
+    def handler(turn: Turn) -> None:
+        posting.begin(turn, kind, _describing_text(turn))
+
+    return handler
+
+
+def _describing_text(turn: Turn) -> str | None:
+    """The message, when it says more than "I want to help": entities or a real sentence."""
+    text = (turn.incoming.text or "").strip()
+    if not text or text.startswith("/"):
+        return None
+    parse = turn.parse()
+    if parse and parse["entities"]:
+        return text
+    return text if len(text.split()) >= 6 else None
+
+
+def _search(turn: Turn) -> None:
+    search.begin(turn, _describing_text(turn) or turn.incoming.text)
+
+
+def _available_now(turn: Turn) -> None:
+    # "free now" with pushes comes with the matching issue; until then: what's open right now
+    search.begin(turn, turn.incoming.text)
+    answers = fw.data(turn)
+    if "time_from" not in answers and turn.state.flow == search.NAME:
+        answers["time_from"] = turn.now.isoformat()
+        answers["time_to"] = (turn.now + timedelta(hours=4)).isoformat()
+        if "results" in answers:
+            search._run(turn)
+
+
+def _pause_notifications(turn: Turn) -> None:
+    import dataclasses
+
+    account = turn.account
+    if account is None:
+        turn.say(turn.t._("I don't send you anything yet."))
+        return
+    turn.uow.accounts.update(dataclasses.replace(account, notifications_enabled=False))
+    turn.say(turn.t._("🔕 Okay, no more notifications. Switch them on again under /settings."))
+
+
+def _not_yet(turn: Turn) -> None:
+    contact = turn.settings.municipality(turn.settings.home_municipality).contact
+    turn.say(
+        turn.t._(
+            "I can't do that in the chat yet. Please write to {contact} — the team will help.",
+            contact=contact or "–",
+        )
+    )
+
+
+def _cancel(turn: Turn) -> None:
+    if turn.state.flow is None:
+        turn.say(turn.t._("There's nothing to cancel."), main_menu(turn))
+        return
+    fw.finish(turn)
+    turn.say(turn.t._("Cancelled — nothing was saved. What next?"), main_menu(turn))
+
+
+def _back(turn: Turn) -> None:
+    if turn.state.flow is None:
+        turn.say(turn.t._("There's nothing to go back to."), main_menu(turn))
+        return
+    if not fw.back(turn):
+        fw.reprompt(turn, turn.t._("This is the first step. Type “cancel” to stop."))
+
+
+def _help(turn: Turn) -> None:
+    basics.help_(turn)
+    step = fw.current_step(turn)
+    if step is not None:
+        step.prompt(turn)
+
+
+COMMANDS: dict[str, Handler] = {
+    "/start": _start,
+    "/help": _help,
+    "/hilfe": _help,
+    "/language": basics.ask_language,
+    "/sprache": basics.ask_language,
+    "/cancel": _cancel,
+    "/abbrechen": _cancel,
+    "/back": _back,
+    "/zurueck": _back,
+    "/new": _post(None),
+    "/neu": _post(None),
+    "/offer": _post(PostingKind.OFFER),
+    "/anbieten": _post(PostingKind.OFFER),
+    "/need": _post(PostingKind.NEED),
+    "/gesuch": _post(PostingKind.NEED),
+    "/search": _search,
+    "/suche": _search,
+    "/mine": my_postings.begin,
+    "/meine": my_postings.begin,
+    "/settings": settings.begin,
+    "/einstellungen": settings.begin,
+}
+MENU: dict[str, Handler] = {
+    "start": _start,
+    "help": _help,
+    "offer": _post(PostingKind.OFFER),
+    "need": _post(PostingKind.NEED),
+    "search": _search,
+    "mine": my_postings.begin,
+    "settings": settings.begin,
+}
+INTENTS: dict[str, Handler] = {
+    "greet": basics.greet,
+    "help": _help,
+    "thanks": basics.thanks,
+    "goodbye": basics.goodbye,
+    "offer_help": _post(PostingKind.OFFER),
+    "request_help": _post(PostingKind.NEED),
+    "search": _search,
+    "available_now": _available_now,
+    "calendar": _search,
+    "my_postings": my_postings.begin,
+    "settings": settings.begin,
+    "pause_notifications": _pause_notifications,
+    "cancel": _cancel,
+    "export_data": _not_yet,
+    "delete_account": _not_yet,
+    "report_abuse": _not_yet,
+}
+
+
+def _intent_label(turn: Turn, intent: str) -> str | None:
+    t = turn.t
+    labels = {
+        "offer_help": t._("🙋 Offer help"),
+        "request_help": t._("📣 Post a need"),
+        "search": t._("🔎 Search"),
+        "available_now": t._("⏱ I have time now"),
+        "my_postings": t._("📋 My postings"),
+        "settings": t._("⚙️ Settings"),
+        "help": t._("❓ Help"),
+        "calendar": t._("📅 What's on"),
+    }
+    return labels.get(intent)
+
+
+def _normalised(text: str) -> str:
+    return " ".join(_WORDS.sub(" ", text.casefold()).split())
+
+
+def dispatch(turn: Turn, confidence_threshold: float) -> None:
+    incoming = turn.incoming
+    choice = incoming.choice or ""
+    if choice == "nav:cancel":
+        return _cancel(turn)
+    if choice == "nav:back":
+        return _back(turn)
+    if choice.startswith("cmd:") and choice[4:] in MENU:
+        return MENU[choice[4:]](turn)
+    if choice.startswith("intent:") and choice[7:] in INTENTS:
+        return INTENTS[choice[7:]](turn)
+    step = fw.current_step(turn)
+    if choice:
+        if step is not None:
+            return step.handle(turn)
+        if choice.startswith("lang:"):
+            return basics.set_language(turn, choice[5:])
+        # a button from a conversation that has ended
+        return basics.not_understood(turn)
+    text = _normalised(incoming.text or "")
+    if text in _CANCEL:
+        return _cancel(turn)
+    if text in _BACK:
+        return _back(turn)
+    if incoming.command:
+        name, _ = incoming.command
+        return COMMANDS.get(name, basics.unknown_command)(turn)
+    if step is not None:
+        return step.handle(turn)
+    if incoming.location is not None:
+        return search.begin(turn)
+    parse = turn.parse()
+    if parse is None:
+        return basics.not_understood(turn)
+    intent = parse["intent"]
+    if intent["confidence"] >= confidence_threshold and intent["name"] in INTENTS:
+        return INTENTS[intent["name"]](turn)
+    guesses = [
+        (scored["name"], label)
+        for scored in parse["intent_ranking"][:3]
+        if scored["confidence"] >= ASK_BACK_FLOOR
+        and (label := _intent_label(turn, scored["name"])) is not None
+    ]
+    if guesses:
+        turn.say(
+            turn.t._("I'm not sure what you mean. Did you want to …"),
+            tuple(Choice(label, f"intent:{name}") for name, label in guesses),
+        )
+        return None
+    return basics.not_understood(turn)
+
+
+def resume_after_onboarding(turn: Turn, resume: dict[str, Any]) -> None:
+    if resume.get("flow") == posting.NAME:
+        posting.resume(turn, resume["answers"])
+    elif resume.get("flow") == search.NAME:
+        search.resume(turn, resume["answers"])
