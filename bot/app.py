@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import AppConfig
 from bot.context import BotSettings, PlaceResolver
 from bot.engine import DialogueEngine
-from domain.municipalities import KnownPlace
+from domain.municipalities import KnownPlace, Municipality, nearest_municipality, place_label
 from nlu.embedded import EmbeddedInterpreter
 from nlu.entities import EntityExtractor
 from nlu.entities.place import Gazetteer
@@ -60,13 +61,16 @@ def make_interpreter(config: AppConfig, gazetteer: Gazetteer) -> Interpreter:
     return interpreter
 
 
-def place_resolver(gazetteer: Gazetteer) -> PlaceResolver:
+def place_resolver(gazetteer: Gazetteer, municipalities: Sequence[Municipality]) -> PlaceResolver:
+    """Names a user types, resolved by the gazetteer; districts are named with their town
+    ("Aachen-Burtscheid"), as people write them on a posting."""
+
     def resolve(text: str) -> KnownPlace | None:
         match = gazetteer.lookup(text)
         if match is None:
             return None
-        municipality = match.municipality_key or ""
-        return KnownPlace(match.name, match.point, municipality)
+        key = match.municipality_key or nearest_municipality(match.point, municipalities).key
+        return KnownPlace(place_label(match.name, key, municipalities), match.point, key)
 
     return resolve
 
@@ -80,7 +84,7 @@ def build_app(config: AppConfig, *, home_municipality: str | None = None) -> App
         default_time_zone=config.defaults.time_zone,
         home_municipality=home_municipality,
         default_radius_km=config.matching.default_radius_km,
-        place_resolver=place_resolver(gazetteer),
+        place_resolver=place_resolver(gazetteer, config.domain_municipalities()),
     )
     engine = DialogueEngine(
         database,

@@ -92,17 +92,19 @@ class DialogueEngine:
         if identity_id is None:
             return
         with self._locks.of(identity_id):
+            failure: BaseException | None = None
             for _attempt in range(STALE_RETRIES):
                 try:
                     with self.database.unit_of_work() as uow:
                         self._handle(uow, entry_id)
                     return
-                except StaleConversation:
-                    continue  # another process moved the conversation on: read it again
-                except Exception:
+                except StaleConversation as error:
+                    failure = error  # another process moved the conversation on: read it again
+                except Exception as error:
+                    failure = error
                     break
             # the text is personal data: log the entry id, never the message
-            log.exception("handling inbox entry %s failed", entry_id)
+            log.error("handling inbox entry %s failed", entry_id, exc_info=failure)
             with self.database.unit_of_work() as uow:
                 self._apologise(uow, entry_id)
 

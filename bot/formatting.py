@@ -19,7 +19,8 @@ from domain.timewindow import OneOff, OpenEnded, TimeWindow, Weekly
 def distance(km: float, language: str) -> str:
     if km < 1:
         return f"{format_decimal(round(km * 1000 / 50) * 50, locale=language)} m"
-    return f"{format_decimal(round(km, 1), format='#,##0.0', locale=language)} km"
+    pattern = "#,##0" if float(km).is_integer() else "#,##0.0"
+    return f"{format_decimal(round(km, 1), format=pattern, locale=language)} km"
 
 
 # the hour cycle people expect: 24 h in German, 12 h with AM/PM in English

@@ -118,3 +118,17 @@ def find_place(text: str, municipalities: Iterable[Municipality]) -> KnownPlace 
         if fold(place.name) == wanted:
             return place
     return None
+
+
+def place_label(
+    name: str, municipality_key: str | None, municipalities: Iterable[Municipality]
+) -> str:
+    """A district named with its town ("Aachen-Burtscheid"), as people write it on a posting;
+    any other place name as it is."""
+    for town in municipalities:
+        if town.key != municipality_key:
+            continue
+        is_district = any(fold(d.name) == fold(name) for d in town.districts)
+        if is_district and not fold(name).startswith(fold(town.name)):
+            return f"{town.name}-{name}"
+    return name

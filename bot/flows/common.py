@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.context import Turn
 from bot.messages import Choice
-from domain.municipalities import KnownPlace, nearest_municipality
+from domain.municipalities import KnownPlace, nearest_municipality, place_label
 from domain.places import GeoPoint
 
 YES, NO = "yes", "no"
+# a yes that publishes or consents must be meant: below this, ask again rather than guess
+YES_NO_CONFIDENCE = 0.7
 
 
 def yes_no(
@@ -22,7 +24,7 @@ def answer_yes_no(turn: Turn) -> bool | None:
     if turn.incoming.choice in (YES, NO):
         return turn.incoming.choice == YES
     parse = turn.parse()
-    if parse is None:
+    if parse is None or parse["intent"]["confidence"] < YES_NO_CONFIDENCE:
         return None
     name = parse["intent"]["name"]
     if name == "affirm":
@@ -66,7 +68,9 @@ def place_answer(turn: Turn) -> KnownPlace | None:
                 entity.get("municipality")
                 or nearest_municipality(point, turn.settings.municipalities).key
             )
-            return KnownPlace(str(entity.get("resolved") or entity["value"]), point, municipality)
+            name = str(entity.get("resolved") or entity["value"])
+            label = place_label(name, municipality, turn.settings.municipalities)
+            return KnownPlace(label, point, municipality)
     text = (turn.incoming.text or "").strip()
     return turn.settings.resolve_place(text) if text else None
 

@@ -14,12 +14,16 @@ from bot.context import Turn
 
 HISTORY = "_history"
 DATA = "data"
+OFFERED = "_offered"  # the last choices shown: typing a button's text counts as tapping it
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     prompt: Callable[[Turn], None]
     handle: Callable[[Turn], None]
+    # a step that only offers choices (a menu, a list) lets a clear intent lead elsewhere;
+    # one that asks for free text (a description, a place) keeps whatever is typed
+    takes_text: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +53,10 @@ def data(turn: Turn) -> dict[str, Any]:
 def start(turn: Turn, flow: Flow, step: str, answers: dict[str, Any] | None = None) -> None:
     turn.state.flow = flow.name
     turn.state.step = step
+    offered = turn.state.slots.get(OFFERED)
     turn.state.slots = {DATA: dict(answers or {}), HISTORY: []}
+    if offered:
+        turn.state.slots[OFFERED] = offered
     flow.steps[step].prompt(turn)
 
 
@@ -79,6 +86,34 @@ def finish(turn: Turn) -> None:
     turn.state.flow = None
     turn.state.step = None
     turn.state.slots = {}
+
+
+def remember_choices(turn: Turn) -> None:
+    """Keep the labels of the last choices offered, so their text can answer them."""
+    for reply in reversed(turn.replies):
+        if reply.choices:
+            turn.state.slots[OFFERED] = [[c.label, c.payload] for c in reply.choices]
+            return
+
+
+def offered_choice(turn: Turn, text: str) -> str | None:
+    """The payload of the offered choice whose label the text names, if exactly one does."""
+    wanted = _label_key(text)
+    if not wanted:
+        return None
+    offered: list[list[str]] = turn.state.slots.get(OFFERED, [])
+    exact = [payload for label, payload in offered if _label_key(label) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    # the first word(s) of a label are enough when only one label starts that way ("Anzahl")
+    starts = [p for label, p in offered if _label_key(label).startswith(wanted + " ")]
+    return starts[0] if len(starts) == 1 else None
+
+
+def _label_key(text: str) -> str:
+    # emoji, arrows and punctuation are decoration; "✏️ Anzahl Helfer*innen" ~ "anzahl helfer innen"
+    cleaned = "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in text.casefold())
+    return " ".join(cleaned.split())
 
 
 def current_flow(turn: Turn) -> Flow | None:

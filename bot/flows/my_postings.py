@@ -161,8 +161,8 @@ FLOW = fw.register(
     fw.Flow(
         NAME,
         {
-            "list": fw.Step(_list_prompt, _list_handle),
-            "detail": fw.Step(_detail_prompt, _detail_handle),
+            "list": fw.Step(_list_prompt, _list_handle, takes_text=False),
+            "detail": fw.Step(_detail_prompt, _detail_handle, takes_text=False),
         },
     )
 )

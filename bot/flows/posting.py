@@ -224,6 +224,9 @@ def _text_handle(turn: Turn) -> None:
         answers["text"] = text[:2000]
         fw.goto(turn, "summary", remember=False)
         return
+    # an answer given again after "back" replaces the earlier one
+    answers["text"] = text[:2000]
+    answers["title"] = _title_from(text)
     _absorb_text(turn, text)
     _ask_next(turn)
 
@@ -481,7 +484,7 @@ def _summary_handle(turn: Turn) -> None:
     if choice == "summary:publish" or answer_yes_no(turn) is True:
         _publish(turn)
         return
-    fw.reprompt(turn, turn.t._("Tap “Publish”, or one of the fields to change it."))
+    fw.reprompt(turn, turn.t._("Tap “Publish” (or “Save”), or one of the fields to change it."))
 
 
 def _publish(turn: Turn) -> None:

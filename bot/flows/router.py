@@ -7,6 +7,7 @@ confidence threshold the bot asks back with the likeliest intents."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -184,7 +185,28 @@ def _normalised(text: str) -> str:
     return " ".join(_WORDS.sub(" ", text.casefold()).split())
 
 
+# intents that may take the user out of a menu into another flow
+SWITCHING = (
+    "offer_help",
+    "request_help",
+    "search",
+    "available_now",
+    "my_postings",
+    "settings",
+    "calendar",
+)
+
+
 def dispatch(turn: Turn, confidence_threshold: float) -> None:
+    _dispatch(turn, confidence_threshold)
+    fw.remember_choices(turn)
+
+
+def _dispatch(turn: Turn, confidence_threshold: float) -> None:
+    if not turn.incoming.choice and turn.incoming.text and not turn.incoming.command:
+        payload = fw.offered_choice(turn, turn.incoming.text)
+        if payload is not None:
+            turn.incoming = dataclasses.replace(turn.incoming, choice=payload)
     incoming = turn.incoming
     choice = incoming.choice or ""
     if choice == "nav:cancel":
@@ -212,6 +234,15 @@ def dispatch(turn: Turn, confidence_threshold: float) -> None:
         name, _ = incoming.command
         return COMMANDS.get(name, basics.unknown_command)(turn)
     if step is not None:
+        if not step.takes_text and incoming.text:
+            parse = turn.parse()
+            intent = parse["intent"] if parse else None
+            if (
+                intent
+                and intent["name"] in SWITCHING
+                and intent["confidence"] >= confidence_threshold
+            ):
+                return INTENTS[intent["name"]](turn)
         return step.handle(turn)
     if incoming.location is not None:
         return search.begin(turn)

@@ -320,8 +320,8 @@ FLOW = fw.register(
         {
             "start": fw.Step(_start_prompt, _start_handle),
             "place": fw.Step(_place_prompt, _place_handle),
-            "results": fw.Step(_results_prompt, _results_handle),
-            "detail": fw.Step(_detail_prompt, _detail_handle),
+            "results": fw.Step(_results_prompt, _results_handle, takes_text=False),
+            "detail": fw.Step(_detail_prompt, _detail_handle, takes_text=False),
         },
     )
 )

@@ -209,14 +209,14 @@ FLOW = fw.register(
     fw.Flow(
         NAME,
         {
-            "menu": fw.Step(_menu_prompt, _menu_handle),
-            "language": fw.Step(_language_prompt, _language_handle),
+            "menu": fw.Step(_menu_prompt, _menu_handle, takes_text=False),
+            "language": fw.Step(_language_prompt, _language_handle, takes_text=False),
             "home": profile.home_step(_saved_home),
             "radius": profile.radius_step(_saved_radius),
             "interests": profile.interests_step(_saved_interests),
             "qualifications": profile.qualifications_step(_saved_qualifications),
             "availability": profile.availability_step(_saved_availability),
-            "quiet": fw.Step(_quiet_prompt, _quiet_handle),
+            "quiet": fw.Step(_quiet_prompt, _quiet_handle, takes_text=False),
         },
     )
 )

@@ -1,4 +1,7 @@
-"""`distance` entities in km: "im Umkreis von 5 km", "5km", "bis 10 Kilometer", "500 m" → 0.5."""
+"""`distance` entities in km: "im Umkreis von 5 km", "5km", "bis 10 Kilometer", "500 m" → 0.5.
+
+The span is the number with its unit ("5 km"), as the Rasa training data marks it; the words
+around it ("im Umkreis von") only make sure a bare "5 m" is not read as something else."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ _PATTERN = re.compile(
         |bis\s+(?:zu\s+)?|max(?:imal)?\.?\s+|höchstens\s+|hoechstens\s+|innerhalb\s+(?:von\s+)?
         |within\s+|up\s+to\s+|a\s+radius\s+of\s+|radius\s+of\s+|ca\.?\s+|etwa\s+|about\s+
     ))?
-    (?<![\d.,])(?P<n>\d+(?:[.,]\d+)?|{NUMBER_WORD_PATTERN})\s*
+    (?<![\w.,])(?P<n>\d+(?:[.,]\d+)?\s*|(?:{NUMBER_WORD_PATTERN})\s+)
     (?P<unit>km|kilometern?|kilometres?|kilometers?|meter[n]?|metres?|meters?|m|miles?|mi)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -30,6 +33,7 @@ def _km(number: str, unit: str) -> float | None:
         factor = _UNITS_KM["mile"]
     else:
         factor = _UNITS_KM["m"]
+    number = number.strip()
     if number[0].isdigit():
         value = float(number.replace(",", "."))
     else:
@@ -51,9 +55,9 @@ def extract(text: str) -> list[dict[str, Any]]:
             {
                 "entity": "distance",
                 "value": km,
-                "start": match.start(),
+                "start": match.start("n"),
                 "end": match.end(),
-                "text": match.group(0),
+                "text": text[match.start("n") : match.end()],
                 "extractor": EXTRACTOR,
             }
         )

@@ -28,6 +28,8 @@ _MIN_REST = 3
 # Words that look like compounds of an entry but are not (matched as substrings of the word).
 _COMPOUND_STOPS = (
     "hundert",  # hundert, zweihundert: not hund
+    "tieren",  # exportieren, sortieren, transportieren: not tiere
+    "tiert",
     "tafelberg",
     "quartier",  # Vaalserquartier: not tier(e)
     "signatur",  # not natur
@@ -38,6 +40,10 @@ _COMPOUND_STOPS = (
     "kindergeld",
     "umzugskarton",
 )
+
+
+# `_match`'s answer for words that belong to another entity type
+_BLOCKED = ("", "", False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +97,18 @@ class Lexicon:
         i = 0
         while i < len(tokens):
             found = None
+            blocked = 0
             for n in range(min(self._max_words, len(tokens) - i), 0, -1):
                 phrase = text.key[tokens[i][0] : tokens[i + n - 1][1]]
                 match = self._match(phrase, accept)
+                if match is _BLOCKED:
+                    blocked = n
+                    break
                 if match is not None:
                     found = (n, *match)
                     break
             if found is None:
-                i += 1
+                i += max(blocked, 1)
                 continue
             n, entry, value, exact = found
             start, end = text.span(tokens[i][0], tokens[i + n - 1][1])
@@ -113,7 +123,8 @@ class Lexicon:
     def _match(self, phrase: str, accept: Callable[[str], bool]) -> tuple[str, str, bool] | None:
         value = self._entries.get(phrase)
         if value is not None:
-            return (phrase, value, True) if accept(value) else None
+            # words listed for another type are theirs: "food hygiene" holds no "food"
+            return (phrase, value, True) if accept(value) else _BLOCKED
         if any(stop in phrase for stop in _COMPOUND_STOPS):
             return None
         stems = [phrase]
@@ -123,7 +134,7 @@ class Lexicon:
                 value = self._entries.get(stem)
                 if value is not None:
                     # a listed word of another type ("Deutschkurs") is not a compound of ours
-                    return (stem, value, False) if accept(value) else None
+                    return (stem, value, False) if accept(value) else _BLOCKED
                 stems.append(stem)
         if " " in phrase:
             return None  # compounds are single words; multi-word entries are listed

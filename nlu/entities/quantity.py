@@ -14,11 +14,13 @@ from nlu.entities._numbers import NUMBER_WORD_PATTERN, number_value
 
 EXTRACTOR = __name__
 
-_NUMBER = rf"(?<![\d.,:/-])(?P<n>\d{{1,3}}|{NUMBER_WORD_PATTERN})(?![\d]|[.,:/]\d)"
+_NUMBER = rf"(?<![\w.,:/-])(?P<n>\d{{1,3}}|{NUMBER_WORD_PATTERN})(?![\d]|[.,:/]\d)"
 _PEOPLE = (
     r"helfer(?:innen|in)?|helfende|leute|personen|person|menschen|freiwillige[n]?"
     r"|ehrenamtliche[n]?|mitstreiter(?:innen)?|unterstützer(?:innen)?|hände"
-    r"|volunteers?|helpers?|people|persons?|hands"
+    r"|kolleg(?:en|innen)|schüler(?:innen)?|studenten|studierende|vorleser(?:innen)?"
+    r"|fahrer(?:innen)?|mitglieder|männer|frauen|jugendliche|erwachsene|kräfte|paten"
+    r"|volunteers?|helpers?|people|persons?|hands|colleagues|students|friends|drivers|guys"
 )
 # one word may stand between number and noun: "4 kräftige Helfer", "2 more people"
 _ADJECTIVE = r"(?:(?!km\b|uhr\b|m\b|paar\b)[^\W\d]{3,}\s+)?"
@@ -41,12 +43,11 @@ def extract(text: str, claimed: Iterable[tuple[int, int]] = ()) -> list[dict[str
     for pattern in (_WITH_NOUN, _AFTER_VERB):
         for match in pattern.finditer(text):
             number = match["n"]
-            start, end = match.start("n"), match.end()
-            if pattern is _AFTER_VERB:
-                end = match.end("n")
-                if number.lower() in _ARTICLES_AS_ONE:
-                    # "wir suchen eine Person" counts with its noun; "eine" alone is no number
-                    continue
+            # the number alone is the span, as the Rasa training data marks it ("[4](quantity)
+            # Helfer"); the noun only proves it counts people
+            start, end = match.start("n"), match.end("n")
+            if pattern is _AFTER_VERB and number.lower() in _ARTICLES_AS_ONE:
+                continue  # "wir suchen eine Person" counts with its noun; "eine" alone is no number
             value = number_value(number)
             if value is None or value <= 0:
                 continue

@@ -127,6 +127,13 @@ _HOUR_WORDS_DE = "eins|zwei|drei|vier|fünf|fuenf|sechs|sieben|acht|neun|zehn|el
 _HOUR_WORDS = _HOUR_WORDS_DE + "|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 
 
+# "Guten Abend", "gute Nacht", "schönen Abend noch" are greetings, not times
+_GREETING = (
+    r"(?<!guten\s)(?<!gute\s)(?<!schönen\s)(?<!schoenen\s)(?<!schönes\s)(?<!schoenes\s)"
+    r"(?<!\bn\s)(?<!good\s)(?<!nice\s)"
+)
+
+
 def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.VERBOSE)
 
@@ -134,13 +141,13 @@ def _rx(pattern: str) -> re.Pattern[str]:
 _P_TODAY_MORNING = _rx(r"\b(?:heute|today)\s+(?P<part>morgen|früh|frueh)\b")
 _P_TONIGHT = _rx(r"\btonight\b")
 _P_WEEKDAY = _rx(
-    rf"""\b(?:(?:am|an\s+diesem|on)\s+)?
+    rf"""\b(?:(?:am|an\s+diesem|on|jeden|every)\s+)?
     (?:(?P<mod>{_AFTER_NEXT}|{_NEXT}|{_THIS})\s+)?
     (?P<wd>{_WD})(?P<part>früh|frueh|morgen|vormittag|mittag|nachmittag|abend|nacht)?s?\b"""
 )
 _P_WEEKEND = _rx(
-    rf"""\b(?:(?:am|an\s+diesem|übers|uebers|über\s+das|at\s+the|on\s+the|over\s+the|the)\s+)?
-    (?:(?P<mod>{_NEXT}|{_THIS})\s+)?(?:wochenende|weekend)\b"""
+    rf"""\b(?:(?:am|an\s+diesem|übers|uebers|über\s+das|at\s+the|on\s+the|over\s+the|the|at|on)\s+)?
+    (?:(?P<mod>{_NEXT}|{_THIS})\s+)?{_GREETING}(?:wochenenden|wochenende|weekends|weekend)\b"""
 )
 _P_WEEK = _rx(
     rf"""\b(?:(?:in\s+der|im\s+laufe\s+der)\s+)?
@@ -163,8 +170,36 @@ _P_MONTH_DAY = _rx(
     rf"""(?:\bon\s+)?\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b
     (?:,?\s+(?P<y>\d{{4}})\b)?"""
 )
+_FULL_MONTHS = "|".join(
+    m for m in sorted(_MONTHS, key=len, reverse=True) if len(m) >= 4 or m == "mai"
+)
+_FULL_MONTHS += "|may"
+_P_MONTH_ONLY = _rx(
+    rf"""\b(?:im|in|during)\s+(?P<mon>{_FULL_MONTHS})\b(?:\s+(?P<y>\d{{4}})\b)?(?!\s*\d)"""
+)
+_P_MONTH_REL = _rx(rf"""\b(?:im\s+)?(?P<mod>{_AFTER_NEXT}|{_NEXT}|{_THIS})\s+(?:monat|month)\b""")
+# "die nächsten zwei Stunden", "noch 3 Stunden", "for the next 2 hours": from now until then
+_P_FOR_NEXT = _rx(
+    rf"""\b(?:(?:(?:die|the|for\s+the)\s+)?(?:nächsten|naechsten|next|noch)|für|fuer|for)\s+
+    (?P<n>{_NUM})\s+(?P<unit>stunden|stunde|minuten|hours|hour|minutes)\b"""
+)
+# "18–20 Uhr", "von 22 bis 7 Uhr", "between 2 and 4 pm" is left to the single clock rules
+_P_CLOCK_RANGE = _rx(
+    r"""\b(?:(?P<pre>von|from|zwischen|between)\s+)?(?<![\d.,:/-])
+    (?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*(?:uhr\s*|(?P<mer1>am|pm)\s*)?
+    (?:bis|-|–|und|and|to|until)\s*
+    (?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?(?![\d.,])\s*(?:(?P<uhr>uhr\b|h\b)|(?P<mer2>am|pm)\b)?"""
+)
+# "bis Sonntag", "bis 18 Uhr": from now until then
+_P_UNTIL = _rx(r"\b(?:bis(?:\s+zum|\s+zur)?|until|till)\b")
+# "hab 2 Stunden Zeit", "I have 3 more hours", "2 hours free": from now for that long
+_P_HOURS_FREE = _rx(
+    rf"""\b(?P<n>{_NUM})\s+(?:(?P<more>more|weitere|freie)\s+)?(?P<unit>stunden|stunde|hours|hour)\b
+    (?(more)|(?=\s+(?:zeit|frei|free|time|übrig|left)\b))"""
+)
+_P_MONTH_YEAR = _rx(rf"""\b(?P<mon>{_FULL_MONTHS})\s+(?P<y>\d{{4}})\b""")
 _P_PART = _rx(
-    rf"""\b(?:(?P<pre>am|in\s+der|in\s+the|at|this|heute)\s+)?(?P<part>{_PART_WORDS})\b"""
+    rf"""\b(?:(?P<pre>am|in\s+der|in\s+the|at|this|heute)\s+)?{_GREETING}(?P<part>{_PART_WORDS})\b"""
 )
 _P_CLOCK_HM = _rx(
     rf"""\b(?:{_CLOCK_PREP})?(?<![\d.,:])(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<mi>\d{{2}})(?![\d])
@@ -185,7 +220,8 @@ _P_REL = _rx(
     |hours|hour|hrs|h|tagen|tag|days|day|wochen|woche|weeks|week))\b"""
 )
 _P_NOW = _rx(
-    r"\b(?:jetzt\s+gleich|jetzt|sofort|gleich|right\s+now|now|immediately|asap|straight\s+away)\b"
+    r"\b(?:jetzt\s+gleich|jetzt|sofort|gleich|gerade|grade|grad|right\s+now|now|immediately"
+    r"|asap|straight\s+away|right\s+away|just\s+now|at\s+the\s+moment|im\s+moment|atm)\b"
 )
 
 # Words allowed between two pieces of one phrase: "Samstag, den 3.12. um 10 Uhr".
@@ -200,7 +236,7 @@ _DATE_HINT = re.compile(
 class _Piece:
     start: int
     end: int
-    kind: str  # day | part | clock | rel | now
+    kind: str  # day | part | clock | rel | now | until
     day: date | None = None
     days: tuple[date, date] | None = None  # a weekend or week
     weekday: int | None = None
@@ -212,6 +248,9 @@ class _Piece:
     meridiem: str | None = None
     exact_clock: bool = False  # "Uhr", minutes or a.m./p.m. given: no afternoon guess
     delta: timedelta | None = None
+    until: bool = False  # "die nächsten 2 Stunden": from now to then, not a point
+    minutes: tuple[int, int] | None = None  # a clock range "18–20 Uhr" (end < start: next day)
+    weak: bool = False  # English "morning"/"evening" alone is a greeting
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,9 +328,38 @@ def _pieces(low: str, now: _Now) -> list[_Piece]:
             day = _calendar_day(today, int(m["d"]), month, _year(m["y"]))
             if day is not None:
                 add(m, "day", day=day)
+    for pattern in (_P_MONTH_ONLY, _P_MONTH_YEAR):
+        for m in pattern.finditer(low):
+            add(m, "day", days=_month(today, _MONTHS[m["mon"]], _year(m["y"])))
+    for m in _P_MONTH_REL.finditer(low):
+        mod = _mod(m["mod"])
+        this_month = date(today.year, today.month, 1)
+        ahead = {"this": 0, "next": 1, "after_next": 2}[mod]
+        first = date(
+            this_month.year + (this_month.month - 1 + ahead) // 12,
+            (this_month.month - 1 + ahead) % 12 + 1,
+            1,
+        )
+        add(m, "day", days=_month(today, first.month, first.year))
+    for m in (*_P_FOR_NEXT.finditer(low), *_P_HOURS_FREE.finditer(low)):
+        delta = _delta(m)
+        if delta is not None:
+            add(m, "rel", delta=delta, until=True)
     for m in _P_PART.finditer(low):
         pre = m["pre"] or ""
-        add(m, "part", part=_part_key(m["part"]), force_today=pre in ("this", "heute"))
+        part = _part_key(m["part"])
+        weak = not pre and part in ("morning", "afternoon", "evening", "night", "noon", "midday")
+        add(m, "part", part=part, force_today=pre in ("this", "heute"), weak=weak)
+    for m in _P_CLOCK_RANGE.finditer(low):
+        h1, h2 = int(m["h1"]), int(m["h2"])
+        if not (m["pre"] or m["uhr"] or m["m1"] or m["m2"] or m["mer2"]) or max(h1, h2) > 24:
+            continue  # "3-4 Helfer" is no time
+        h1, h2 = _with_meridiem(h1, m["mer1"] or m["mer2"]), _with_meridiem(h2, m["mer2"])
+        m1, m2 = int(m["m1"] or 0), int(m["m2"] or 0)
+        if m1 < 60 and m2 < 60:
+            add(m, "part", minutes=((h1 % 24) * 60 + m1, (h2 % 24) * 60 + m2))
+    for m in _P_UNTIL.finditer(low):
+        add(m, "until")
     for m in _P_CLOCK_HM.finditer(low):
         hour, minute = int(m["h"]), int(m["mi"])
         if m["sep"] == "." and not (m["prep"] or m["uhr"] or m["mer"]):
@@ -329,6 +397,14 @@ def _pieces(low: str, now: _Now) -> list[_Piece]:
     return _without_overlaps(found)
 
 
+def _with_meridiem(hour: int, meridiem: str | None) -> int:
+    if meridiem == "pm" and hour < 12:
+        return hour + 12
+    if meridiem == "am" and hour == 12:
+        return 0
+    return hour
+
+
 def _mer(raw: str | None) -> str | None:
     if not raw:
         return None
@@ -336,7 +412,7 @@ def _mer(raw: str | None) -> str | None:
 
 
 def _delta(m: re.Match[str]) -> timedelta | None:
-    if m["half"]:
+    if m.groupdict().get("half"):
         return timedelta(minutes=30)
     count = 1 if m["n"] in (None, "a", "an") else number_value(m["n"])
     if count is None:
@@ -377,6 +453,15 @@ def _weekend(today: date, mod: str) -> tuple[date, date]:
     return saturday, saturday + timedelta(days=1)
 
 
+def _month(today: date, month: int, year: int | None) -> tuple[date, date]:
+    """ "im Mai": the whole month, this year's unless it is over."""
+    if year is None:
+        year = today.year if month >= today.month else today.year + 1
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
 def _week(today: date, mod: str) -> tuple[date, date]:
     monday = today - timedelta(days=today.weekday())
     if mod == "next":
@@ -398,7 +483,7 @@ def _without_overlaps(pieces: list[_Piece]) -> list[_Piece]:
 def _groups(low: str, pieces: list[_Piece]) -> list[list[_Piece]]:
     groups: list[list[_Piece]] = []
     for piece in pieces:
-        if groups:
+        if groups and piece.kind != "until":
             last = groups[-1]
             gap = low[last[-1].end : piece.start]
             glued = _GLUE.fullmatch(gap) is not None
@@ -415,6 +500,15 @@ def _day_and_date(a: _Piece, b: _Piece) -> bool:
 
 
 def _resolve(group: list[_Piece], now: _Now) -> TimeValue | None:
+    if all(p.weak for p in group):
+        return None
+    if group[0].kind == "until":
+        if len(group) == 1:
+            return None
+        then = _resolve(group[1:], now)
+        if then is None:
+            return None
+        return {"from": now.local.isoformat(), "to": then if isinstance(then, str) else then["to"]}
     if len(group) > 1:  # "jetzt am Samstag": the day says more than "now"
         group = [p for p in group if p.kind != "now"] or group
     # the date wins over its weekday: it is the more exact of the two
@@ -422,10 +516,14 @@ def _resolve(group: list[_Piece], now: _Now) -> TimeValue | None:
     if "now" in kinds:
         return now.local.isoformat()
     if "rel" in kinds:
-        delta = kinds["rel"].delta or timedelta()
+        rel = kinds["rel"]
+        delta = rel.delta or timedelta()
+        then = (now.local.astimezone(UTC) + delta).astimezone(now.zone).isoformat()
+        if rel.until:
+            return {"from": now.local.isoformat(), "to": then}
         if delta >= timedelta(days=1):
             return _day_interval(now, now.today + timedelta(days=delta.days))
-        return (now.local.astimezone(UTC) + delta).astimezone(now.zone).isoformat()
+        return then
     day_piece = kinds.get("day")
     part_piece = kinds.get("part")
     clock = kinds.get("clock")
@@ -458,6 +556,14 @@ def _resolve(group: list[_Piece], now: _Now) -> TimeValue | None:
             if now.at(day, minutes) <= now.local:
                 day += timedelta(days=1)
         return now.at(day, minutes).isoformat()
+    if part_piece is not None and part_piece.minutes is not None:
+        start, end = part_piece.minutes
+        if day is None:
+            day = now.today
+            if now.at(day, end if start < end else END_OF_DAY) <= now.local:
+                day += timedelta(days=1)
+        end_day = day if start < end else day + timedelta(days=1)  # "22 bis 7 Uhr"
+        return {"from": now.at(day, start).isoformat(), "to": now.at(end_day, end).isoformat()}
     if part is not None:
         start, end = _PARTS[part]
         if day is None:
@@ -542,6 +648,12 @@ _TRAILING = re.compile(r"(?:\s+(?:in|im|am|um|an|at|on|bei|for|für|und|and))+\s
 _HAS_CLOCK = re.compile(r"\d[:.]\d\d(?!\d)|\buhr\b|\b[ap]\.?m\b", re.IGNORECASE)
 
 
+def warm_up() -> None:
+    """Import dateparser and let it load its German and English data."""
+    now = _local_now(ParseContext(now=datetime(2026, 1, 1, 12, 0, tzinfo=UTC)))
+    _dateparser_entities("12.12.2026", now)
+
+
 def _dateparser_entities(text: str, now: _Now) -> list[dict[str, Any]]:
     from dateparser.search import search_dates  # slow to import: only when needed
 
@@ -558,8 +670,8 @@ def _dateparser_entities(text: str, now: _Now) -> list[dict[str, Any]]:
     for substring, moment in found:
         trimmed = _TRAILING.sub("", substring)
         start = text.find(trimmed, cursor)
-        if start < 0 or not _DATE_HINT.search(trimmed):
-            continue  # "am 1" from "am 1. Advent" is no date
+        if start < 0 or not _DATE_HINT.search(trimmed) or not any(c.isdigit() for c in trimmed):
+            continue  # "am 1" from "am 1. Advent" is no date; a bare month is the grammar's
         end = start + len(trimmed)
         cursor = end
         local = moment.astimezone(now.zone)

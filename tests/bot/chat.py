@@ -91,4 +91,4 @@ class Chat:
 
 def squash(text: str) -> str:
     """Whitespace-insensitive text, for asserting on wrapped messages."""
-    return re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"[\s\u202f\u2009]+", " ", text).strip()

@@ -14,7 +14,7 @@ from bot.engine import DialogueEngine
 from bot.messages import Choice, Incoming, Outgoing, SharedLocation
 from domain.actors import Platform
 from domain.errors import ValidationError
-from domain.municipalities import Municipality, find_place
+from domain.municipalities import Municipality, find_place, place_label
 from domain.places import GeoPoint
 
 _LAT_LON = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
@@ -66,7 +66,8 @@ class ConsoleSession:
         elif (point := parse_lat_lon(text)) is not None:
             fields = {"location": SharedLocation(point)}
         elif self._location_requested and (place := find_place(text, self.municipalities)):
-            fields = {"location": SharedLocation(place.point, label=place.name)}
+            label = place_label(place.name, place.municipality_key, self.municipalities)
+            fields = {"location": SharedLocation(place.point, label=label)}
         return Incoming(
             platform=Platform.CONSOLE,
             update_id=f"{self.session_id}:{self._counter}",

@@ -24,7 +24,7 @@ def test_onboarding_as_a_private_person(engine: DialogueEngine) -> None:
     assert "private person, or for an organisation?" in chat.say("yes")
     assert "Where are you usually?" in chat.tap("Private person")
     assert "How far would you go to help?" in chat.say("Burtscheid")
-    assert "What are you interested in?" in chat.tap("5,0 km") or True
+    assert "What are you interested in?" in chat.tap("5 km")
     reply = chat.say("animals and environment")
     assert "Which of these do you have?" in reply
     reply = chat.say("driving licence")
@@ -80,7 +80,7 @@ def test_search_at_the_weekend_and_show_interest(engine: DialogueEngine) -> None
     assert "Walking dogs from the shelter" in reply
     assert "Tree planting" not in reply
     reply = chat.tap("Walking dogs")
-    assert "When: Sun, Nov 22, 10:00 AM – 12:00 PM" in reply
+    assert "When: Sun, Nov 22, 10:00 AM – 12:00 PM" in squash(reply)
     assert "📍 Aachen-Burtscheid" in reply
     reply = chat.tap("I'm interested")
     assert "I've told the people behind “Walking dogs from the shelter”" in reply
@@ -133,16 +133,16 @@ def test_settings_radius_and_notifications(engine: DialogueEngine) -> None:
 def test_cancel_back_and_garbage_while_posting(engine: DialogueEngine) -> None:
     seed.person(engine.database, "liam", language="en")
     chat = Chat(engine, "liam", language="en")
-    assert "offer help, or are you looking for help?" in chat.say("/new")
-    assert "Describe it" in chat.tap("We need help")
-    reply = chat.say("zzzz")
-    assert "Please describe it in a few words." not in reply  # 4 letters is a description
-    chat2 = Chat(engine, "liam", language="en")
-    reply = chat2.say("back")
-    assert "Describe it" in reply or "Which topic" in reply or "offer help" in reply
-    reply = chat2.say("cancel")
-    assert "Cancelled — nothing was saved." in reply
+    assert chat.say("/new").startswith("Do you want to offer help, or are you looking for help?")
+    assert chat.say("maybe").startswith("Please tap “I offer help” or “We need help”.")
+    assert chat.tap("We need help").startswith("Describe it in a sentence or two")
+    assert chat.say("zzzz").startswith("Which topic fits best?")
+    assert chat.say("back").startswith("Describe it in a sentence or two")
+    # the description names the topic, so the next question is the time
+    assert chat.say("Moving boxes for an elderly neighbour").startswith("When?")
+    assert chat.say("purple").startswith("I couldn't read a time from that.")
+    assert chat.say("cancel").startswith("Cancelled — nothing was saved.")
     with engine.database.unit_of_work() as uow:
         assert uow.postings.count() == 0
-    reply = chat2.say("🦄🦄🦄")
-    assert "I'm not sure what you mean" in reply or "Sorry, I didn't understand that." in reply
+    assert chat.say("🦄🦄🦄").startswith("Sorry, I didn't understand that.")
+    assert chat.say("back").startswith("There's nothing to go back to.")
