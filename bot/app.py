@@ -53,6 +53,7 @@ def make_gazetteer(config: AppConfig) -> Gazetteer:
 def make_interpreter(config: AppConfig, gazetteer: Gazetteer) -> Interpreter:
     """The configured NLU: a Rasa server, or the embedded model trained from the same files."""
     extractor = EntityExtractor(gazetteer=gazetteer)
+    extractor.warm_up()  # dateparser's first call costs ~0.5 s: pay it at start, not in a chat
     if config.nlu.backend == "rasa":
         assert config.nlu.rasa_url is not None  # the config refuses rasa without a URL
         return RasaHttpInterpreter(str(config.nlu.rasa_url), entity_extractor=extractor)

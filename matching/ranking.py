@@ -11,7 +11,9 @@ from domain.postings import Posting, Urgency
 DISTANCE_STEP_KM = 2.0  # postings within the same 2 km band count as equally near
 
 
-def next_start(posting: Posting, now: datetime, horizon: timedelta = timedelta(days=28)) -> datetime:
+def next_start(
+    posting: Posting, now: datetime, horizon: timedelta = timedelta(days=28)
+) -> datetime:
     """When the posting next applies (now for open-ended or ongoing ones)."""
     intervals = posting.time_window.intervals(now, now + horizon)
     return intervals[0][0] if intervals else now + horizon

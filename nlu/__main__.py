@@ -1,10 +1,10 @@
 """`python -m nlu`: parse messages, evaluate on held-out data, train the embedded model.
 
-    echo "Ich kann morgen früh in Burtscheid helfen" | python -m nlu parse --now 2025-06-06T09:00
-    python -m nlu test nlu/heldout/                      # the embedded interpreter
-    python -m nlu test nlu/heldout/ --rasa http://127.0.0.1:5005
-    python -m nlu test nlu/heldout/ --compare http://127.0.0.1:5005
-    python -m nlu train
+echo "Ich kann morgen früh in Burtscheid helfen" | python -m nlu parse --now 2025-06-06T09:00
+python -m nlu test nlu/heldout/                      # the embedded interpreter
+python -m nlu test nlu/heldout/ --rasa http://127.0.0.1:5005
+python -m nlu test nlu/heldout/ --compare http://127.0.0.1:5005
+python -m nlu train
 """
 
 from __future__ import annotations
@@ -91,15 +91,15 @@ def _embedded(args: argparse.Namespace) -> EmbeddedInterpreter:
 
 def _parse(args: argparse.Namespace, out: TextIO) -> int:
     context = _context(args)
-    interpreter: Interpreter = (
-        RasaHttpInterpreter(args.rasa) if args.rasa else _embedded(args)
-    )
+    interpreter: Interpreter = RasaHttpInterpreter(args.rasa) if args.rasa else _embedded(args)
     for line in sys.stdin:
         text = line.rstrip("\r\n")
         if not text.strip():
             continue
         # default=str: an extractor's value that is no JSON type still prints, visibly.
-        print(json.dumps(interpreter.parse(text, context), ensure_ascii=False, default=str), file=out)
+        print(
+            json.dumps(interpreter.parse(text, context), ensure_ascii=False, default=str), file=out
+        )
         out.flush()
     return 0
 
@@ -128,14 +128,15 @@ def _print_reports(reports: dict[str, dict[str, Any]], out: TextIO) -> None:
     names = list(reports)
     header = "".join(f"{name:>12}" for name in names)
     print(f"{'':22}{header}", file=out)
-    for label, get in (
-        ("intent accuracy", lambda r: r["intent"]["accuracy"]),
-        ("intent macro-F1", lambda r: r["intent"]["macro_f1"]),
-        ("entity F1", lambda r: r["entities"]["f1"]),
-        ("entity precision", lambda r: r["entities"]["precision"]),
-        ("entity recall", lambda r: r["entities"]["recall"]),
+    for label, section, key in (
+        ("intent accuracy", "intent", "accuracy"),
+        ("intent macro-F1", "intent", "macro_f1"),
+        ("entity F1", "entities", "f1"),
+        ("entity precision", "entities", "precision"),
+        ("entity recall", "entities", "recall"),
     ):
-        print(f"{label:22}" + "".join(f"{get(reports[n]):>12.3f}" for n in names), file=out)
+        values = "".join(f"{reports[n][section][key]:>12.3f}" for n in names)
+        print(f"{label:22}{values}", file=out)
     print(f"{'seconds':22}" + "".join(f"{reports[n]['seconds']:>12.2f}" for n in names), file=out)
     first = reports[names[0]]
     print(f"entity types scored: {', '.join(first['entities']['types']) or '-'}\n", file=out)
@@ -173,7 +174,8 @@ def _train(args: argparse.Namespace, out: TextIO) -> int:
     interpreter.train()
     print(
         f"trained on {len(data.examples)} examples of {len(data.intents)} intents from "
-        f"{len(files)} files in {interpreter.load_seconds:.2f} s; cached at {interpreter.cache_path}",
+        f"{len(files)} files in {interpreter.load_seconds:.2f} s; "
+        f"cached at {interpreter.cache_path}",
         file=out,
     )
     return 0

@@ -49,9 +49,7 @@ def per_intent_scores(
     names = sorted(set(gold) if labels is None else set(labels))
     hits = Counter(g for g, p in zip(gold, predicted, strict=True) if g == p)
     gold_counts, predicted_counts = Counter(gold), Counter(predicted)
-    return {
-        name: scores(hits[name], predicted_counts[name], gold_counts[name]) for name in names
-    }
+    return {name: scores(hits[name], predicted_counts[name], gold_counts[name]) for name in names}
 
 
 def macro_f1(
@@ -137,7 +135,7 @@ def report(
         if entity_types is None
         else sorted(entity_types)
     )
-    errors = [
+    errors: list[dict[str, Any]] = [
         {
             "text": example.text,
             "gold": example.intent,
@@ -148,7 +146,7 @@ def report(
         for example, parse in zip(examples, parses, strict=True)
         if example.intent != parse["intent"]["name"]
     ]
-    errors.sort(key=lambda e: -float(e["confidence"]))  # confident mistakes matter most
+    errors.sort(key=lambda e: -e["confidence"])  # confident mistakes matter most
     return {
         "examples": len(examples),
         "intent": {

@@ -106,9 +106,7 @@ def language_of(path: Path) -> str | None:
 def training_files(path_or_paths: str | Path | Iterable[str | Path]) -> list[Path]:
     """The YAML files a path names: the file itself, or every .yml/.yaml below a directory,
     sorted so that the order (and with it the cache key of a trained model) is stable."""
-    paths = (
-        [Path(path_or_paths)] if isinstance(path_or_paths, str | Path) else list(path_or_paths)
-    )
+    paths = [Path(path_or_paths)] if isinstance(path_or_paths, str | Path) else list(path_or_paths)
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -134,7 +132,9 @@ def load_file(path: Path) -> TrainingData:
     return parse_yaml(text, path=path, language=language_of(path))
 
 
-def parse_yaml(text: str, *, path: Path | str = "<string>", language: str | None = None) -> TrainingData:
+def parse_yaml(
+    text: str, *, path: Path | str = "<string>", language: str | None = None
+) -> TrainingData:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -158,7 +158,9 @@ def parse_yaml(text: str, *, path: Path | str = "<string>", language: str | None
     return data
 
 
-def _read_item(item: yaml.MappingNode, path: Path | str, language: str | None, data: TrainingData) -> None:
+def _read_item(
+    item: yaml.MappingNode, path: Path | str, language: str | None, data: TrainingData
+) -> None:
     keys = {_scalar(key, path) for key, _ in item.value}
     kind = next((k for k in ("intent", "synonym", "lookup", "regex") if k in keys), None)
     if kind is None:
@@ -175,9 +177,7 @@ def _read_item(item: yaml.MappingNode, path: Path | str, language: str | None, d
     if kind == "intent":
         for raw, line in lines:
             plain, entities = parse_annotated(raw, path=path, line=line)
-            data.examples.append(
-                Example(plain, name, entities, language, source=f"{path}:{line}")
-            )
+            data.examples.append(Example(plain, name, entities, language, source=f"{path}:{line}"))
             # Rasa's EntitySynonymMapper learns from annotations whose value differs from the text.
             for entity in entities:
                 if entity.value != entity.text:

@@ -37,7 +37,7 @@ class RasaHttpInterpreter:
         *,
         token: str | None = None,
     ) -> None:
-        """url: the server's base, e.g. http://127.0.0.1:5005. token: Rasa's --auth-token, if set."""
+        """url: the server's base, e.g. http://127.0.0.1:5005; token: Rasa's --auth-token."""
         self.url = url.rstrip("/")
         self.timeout_s = timeout_s
         self._extractor = entity_extractor
@@ -72,7 +72,9 @@ class RasaHttpInterpreter:
         except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
             raise NluUnavailable(f"Rasa at {self.url} answered no JSON: {error}") from error
         if not isinstance(answer, dict):
-            raise NluUnavailable(f"Rasa at {self.url} answered {type(answer).__name__}, not a parse")
+            raise NluUnavailable(
+                f"Rasa at {self.url} answered {type(answer).__name__}, not a parse"
+            )
         return answer
 
     def parse(self, text: str, context: ParseContext) -> Parse:
@@ -82,10 +84,8 @@ class RasaHttpInterpreter:
 
 
 def merge(text: str, rasa: dict[str, Any], ours: list[dict[str, Any]]) -> Parse:
-    ranking = [
-        _score(entry) for entry in rasa.get("intent_ranking") or [] if isinstance(entry, dict)
-    ]
-    ranking = [score for score in ranking if score is not None][:RANKING_SIZE]
+    scored = [_score(entry) for entry in rasa.get("intent_ranking") or []]
+    ranking = [score for score in scored if score is not None][:RANKING_SIZE]
     intent = _score(rasa.get("intent")) or (
         ranking[0] if ranking else IntentScore(name=FALLBACK_INTENT, confidence=0.0)
     )

@@ -101,7 +101,13 @@ def offered_choice(turn: Turn, text: str) -> str | None:
     wanted = _label_key(text)
     if not wanted:
         return None
-    offered: list[list[str]] = turn.state.slots.get(OFFERED, [])
+    # in a pick-several list a typed answer is the whole answer (handled by the step), only
+    # its Done / None buttons may be typed
+    offered: list[list[str]] = [
+        [label, payload]
+        for label, payload in turn.state.slots.get(OFFERED, [])
+        if not payload.startswith("pick:") or payload in ("pick:done", "pick:none")
+    ]
     exact = [payload for label, payload in offered if _label_key(label) == wanted]
     if len(exact) == 1:
         return exact[0]

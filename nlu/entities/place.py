@@ -380,10 +380,10 @@ class NominatimGeocoder:
     _geocode: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        from geopy.extra.rate_limiter import RateLimiter  # type: ignore[import-untyped]
+        from geopy.extra.rate_limiter import RateLimiter
 
         if self.geolocator is None:
-            from geopy.geocoders import Nominatim  # type: ignore[import-untyped]
+            from geopy.geocoders import Nominatim
 
             self.geolocator = Nominatim(user_agent=self.user_agent, timeout=self.timeout_s)
         if self.cache is None:

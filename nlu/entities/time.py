@@ -183,7 +183,7 @@ _P_FOR_NEXT = _rx(
     rf"""\b(?:(?:(?:die|the|for\s+the)\s+)?(?:nächsten|naechsten|next|noch)|für|fuer|for)\s+
     (?P<n>{_NUM})\s+(?P<unit>stunden|stunde|minuten|hours|hour|minutes)\b"""
 )
-# "18–20 Uhr", "von 22 bis 7 Uhr", "between 2 and 4 pm" is left to the single clock rules
+# clock ranges: "18–20 Uhr", "von 22 bis 7 Uhr" (ends next morning), "from 10pm to 7am"
 _P_CLOCK_RANGE = _rx(
     r"""\b(?:(?P<pre>von|from|zwischen|between)\s+)?(?<![\d.,:/-])
     (?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*(?:uhr\s*|(?P<mer1>am|pm)\s*)?

@@ -35,7 +35,7 @@ def nlu(tmp_path_factory: pytest.TempPathFactory, gazetteer: Gazetteer) -> Embed
 def engine(
     sqlite_database: Database, nlu: EmbeddedInterpreter, gazetteer: Gazetteer
 ) -> Iterator[DialogueEngine]:
-    yield make_engine(sqlite_database, nlu, settings(place_resolver(gazetteer, MUNICIPALITIES)))
+    return make_engine(sqlite_database, nlu, settings(place_resolver(gazetteer, MUNICIPALITIES)))
 
 
 @pytest.fixture

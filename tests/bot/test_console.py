@@ -53,7 +53,7 @@ def test_place_name_is_a_location_only_when_asked_for() -> None:
     incoming = session.to_incoming("aachen burtscheid")
     assert incoming.location is not None
     assert incoming.location.label == "Aachen-Burtscheid"
-    assert incoming.location.point == GeoPoint(50.7619, 6.0950)
+    assert incoming.location.point == GeoPoint(50.7620, 6.0950)
 
 
 def test_update_ids_are_unique_per_line() -> None:

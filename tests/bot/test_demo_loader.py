@@ -6,7 +6,7 @@ from bot.demo_loader import load_demo_data
 from domain.actors import Platform, PlatformIdentity
 from domain.lifecycle import PostingStatus
 from storage.unit_of_work import Database
-from tests.bot.chat import AACHEN, STOLBERG
+from tests.storage.helpers import AACHEN, STOLBERG
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 

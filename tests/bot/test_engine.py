@@ -46,7 +46,7 @@ def test_a_failing_step_apologises_in_the_users_language(
 ) -> None:
     engine = make_engine(sqlite_database)
     chat = Chat(engine, "ida", language="de")
-    chat.say("/start")
+    assert chat.say("hallo").startswith("Hallo!")
 
     def broken(turn: object) -> None:
         raise RuntimeError("boom")
@@ -68,3 +68,54 @@ def test_handled_message_text_is_not_kept(sqlite_database: Database) -> None:
         assert uow.inbox.unhandled("console") == []
         rows = uow.outbox.for_chat("console", "jana")
     assert [m.status for m in rows] == [OutboxStatus.SENT]
+
+
+class _Unsure:
+    """An interpreter that is never sure: the bot must ask back instead of guessing."""
+
+    def parse(self, text: str, context: object) -> dict[str, object]:
+        ranking = [
+            {"name": "search", "confidence": 0.41},
+            {"name": "request_help", "confidence": 0.33},
+            {"name": "greet", "confidence": 0.2},
+            {"name": "offer_help", "confidence": 0.05},
+        ]
+        return {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": []}
+
+
+def test_below_the_threshold_the_bot_asks_back_with_the_likeliest_intents(
+    sqlite_database: Database,
+) -> None:
+    engine = make_engine(sqlite_database, _Unsure())  # type: ignore[arg-type]
+    chat = Chat(engine, "kim", language="de")
+    reply = chat.say("hm irgendwas mit samstag")
+    assert reply.startswith("Ich bin nicht sicher, was du meinst. Wolltest du …")
+    assert chat.choice_labels == ["🔎 Suchen", "📣 Gesuch aufgeben"]
+    assert chat.tap("Gesuch aufgeben").startswith("Beschreib es")
+
+
+def test_messages_of_one_user_are_handled_one_at_a_time(sqlite_database: Database) -> None:
+    import threading
+
+    engine = make_engine(sqlite_database)
+    updates = [
+        Incoming(Platform.CONSOLE, f"par-{n}", "lars", "lars", text=text)
+        for n, text in enumerate(["hallo", "danke", "tschüss", "hallo", "danke", "hallo"])
+    ]
+    entries = [engine.receive(update) for update in updates]
+    threads = [
+        threading.Thread(target=engine.handle_entry, args=(entry,))
+        for entry in entries
+        if entry is not None
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    texts = _outbox_texts(sqlite_database, "lars")
+    assert len(texts) == len(updates)
+    assert not any(text.startswith("Entschuldigung") for text in texts)
+    with sqlite_database.unit_of_work() as uow:
+        identity = uow.identities.find(updates[0].identity)
+        assert identity is not None
+        assert uow.conversations.load(identity.id).version == len(updates)

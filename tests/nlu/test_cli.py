@@ -50,7 +50,9 @@ def test_parse_prints_one_json_line_per_input_line(
         assert parse["intent"] == parse["intent_ranking"][0]
 
 
-def test_test_command_json_and_table(fixture_interpreter: EmbeddedInterpreter, nlu_cache: Path) -> None:
+def test_test_command_json_and_table(
+    fixture_interpreter: EmbeddedInterpreter, nlu_cache: Path
+) -> None:
     common = ["--data", str(FIXTURE_DATA), "--cache", str(nlu_cache)]
     out = io.StringIO()
     assert main(["test", str(FIXTURE_HELDOUT), "--json", *common], out) == 0
@@ -73,7 +75,7 @@ def test_train_command(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("embedded-*.joblib"))) == 1
 
 
-def test_rasa_down_is_an_error_message(capsys: object) -> None:
+def test_rasa_down_is_an_error_message() -> None:
     out = io.StringIO()
     code = main(["test", str(FIXTURE_HELDOUT), "--rasa", "http://127.0.0.1:9"], out)
     assert code == 2

@@ -141,7 +141,8 @@ def test_changed_data_retrains(tmp_path: Path, nlu_cache: Path) -> None:
     second.load()
     assert second.load_source == "fit"
     assert second.cache_path != first.cache_path
-    assert second.cache_path is not None and second.cache_path.exists()
+    assert second.cache_path is not None
+    assert second.cache_path.exists()
 
     third = EmbeddedInterpreter(data, cache_dir=cache, entity_extractor=NoEntities())
     third.load()
@@ -158,9 +159,7 @@ def test_corrupt_cache_retrains(tmp_path: Path) -> None:
     assert second.load_source == "fit"
 
 
-def test_concurrent_first_parses_fit_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_concurrent_first_parses_fit_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fits: list[int] = []
     real_fit = embedded.fit_pipeline
 
@@ -199,5 +198,5 @@ def test_missing_entity_package_gives_no_entities(monkeypatch: pytest.MonkeyPatc
     def missing(name: str) -> Any:
         raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 
-    monkeypatch.setattr(embedded.importlib, "import_module", missing)
+    monkeypatch.setattr("nlu.embedded.importlib.import_module", missing)
     assert isinstance(embedded.default_entity_extractor(), NoEntities)

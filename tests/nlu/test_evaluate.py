@@ -42,7 +42,12 @@ def test_per_intent_and_macro_f1() -> None:
 def test_confusion_pairs_most_frequent_first() -> None:
     gold = ["a", "a", "b", "b", "b", "c"]
     predicted = ["b", "b", "c", "a", "b", "a"]
-    assert confusion_pairs(gold, predicted) == [("a", "b", 2), ("b", "a", 1), ("b", "c", 1), ("c", "a", 1)]
+    assert confusion_pairs(gold, predicted) == [
+        ("a", "b", 2),
+        ("b", "a", 1),
+        ("b", "c", 1),
+        ("c", "a", 1),
+    ]
 
 
 def test_entity_scores_exact_span_and_type() -> None:

@@ -51,9 +51,11 @@ class StandIn(BaseHTTPRequestHandler):
         if StandIn.mode == "error":
             self.send_error(500, "model not loaded")
             return
-        payload = b"<html>" if StandIn.mode == "garbage" else json.dumps(
-            rasa_answer(body["text"])
-        ).encode()
+        payload = (
+            b"<html>"
+            if StandIn.mode == "garbage"
+            else json.dumps(rasa_answer(body["text"])).encode()
+        )
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -70,7 +72,7 @@ def server() -> Iterator[str]:
     StandIn.requests = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"

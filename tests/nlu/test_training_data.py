@@ -64,7 +64,8 @@ def _entities(example: str) -> tuple[str, list[dict[str, str]]]:
             entities.append({"entity": match.group("name"), "text": text, "value": text})
         else:
             spec = json.loads(match.group("json"))
-            assert set(spec) <= ALLOWED_JSON_KEYS and "entity" in spec, example
+            assert set(spec) <= ALLOWED_JSON_KEYS, example
+            assert "entity" in spec, example
             entities.append(
                 {"entity": spec["entity"], "text": text, "value": str(spec.get("value", text))}
             )
@@ -93,7 +94,8 @@ def _check_entity(entity: dict[str, str], example: str) -> None:
     elif name == "quantity":
         assert re.fullmatch(r"[1-9]\d*", value), f"quantity without an int value in {example!r}"
     elif name == "distance":
-        assert re.search(r"\d", entity["text"]) and "km" in entity["text"].lower(), example
+        assert re.search(r"\d", entity["text"]), example
+        assert "km" in entity["text"].lower(), example
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -125,7 +127,9 @@ def test_no_example_under_two_intents_and_no_heldout_leak(language: str) -> None
         for intent, items in _examples(_load(split, language)).items():
             for example in items:
                 plain = _normalise(_entities(example)[0])
-                assert plain not in owner, f"{example!r} ({split}/{intent}) repeats {owner.get(plain)}"
+                assert plain not in owner, (
+                    f"{example!r} ({split}/{intent}) repeats {owner.get(plain)}"
+                )
                 owner[plain] = (split, intent)
 
 

@@ -24,6 +24,7 @@ BURTSCHEID = (50.7620, 6.0950, "Aachen-Burtscheid")
 ROTHE_ERDE = (50.7705, 6.1150, "Aachen-Rothe Erde")
 EILENDORF = (50.7810, 6.1560, "Aachen-Eilendorf")
 STOLBERG = (50.7706, 6.2278, "Stolberg")
+ESCHWEILER = (50.8176, 6.2717, "Eschweiler")
 
 
 def person(
@@ -90,7 +91,9 @@ def posting(
                 time_window=OneOff(start, start + timedelta(hours=hours)),
                 place=Place(GeoPoint(place[0], place[1]), place[2], 5.0),
                 owner=Owner(owner_id, organisation_id),
-                municipality_key="stolberg" if place == STOLBERG else "aachen",
+                municipality_key={STOLBERG: "stolberg", ESCHWEILER: "eschweiler"}.get(
+                    place, "aachen"
+                ),
                 quantity=quantity,
                 status=status,
                 urgency=Urgency.URGENT if urgent else Urgency.NORMAL,

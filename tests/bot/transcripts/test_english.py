@@ -66,12 +66,20 @@ def test_posting_an_offer_from_one_sentence(engine: DialogueEngine) -> None:
 def test_search_at_the_weekend_and_show_interest(engine: DialogueEngine) -> None:
     owner = seed.person(engine.database, "tierfreunde")
     seed.posting(
-        engine.database, owner, title="Walking dogs from the shelter", category=Category.ANIMALS,
-        start=datetime(2026, 11, 22, 10, 0, tzinfo=BERLIN), place=seed.BURTSCHEID,
+        engine.database,
+        owner,
+        title="Walking dogs from the shelter",
+        category=Category.ANIMALS,
+        start=datetime(2026, 11, 22, 10, 0, tzinfo=BERLIN),
+        place=seed.BURTSCHEID,
     )
     seed.posting(
-        engine.database, owner, title="Tree planting in Stolberg", category=Category.ENVIRONMENT,
-        start=datetime(2026, 11, 28, 10, 0, tzinfo=BERLIN), place=seed.STOLBERG,
+        engine.database,
+        owner,
+        title="Tree planting in Stolberg",
+        category=Category.ENVIRONMENT,
+        start=datetime(2026, 11, 28, 10, 0, tzinfo=BERLIN),
+        place=seed.STOLBERG,
     )
     seed.person(engine.database, "priya", language="en")
     chat = Chat(engine, "priya", language="en")
@@ -87,16 +95,20 @@ def test_search_at_the_weekend_and_show_interest(engine: DialogueEngine) -> None
     with engine.database.unit_of_work() as uow:
         to_owner = uow.outbox.for_chat("console", "tierfreunde")
     assert len(to_owner) == 1
-    assert "is interested in your posting" in to_owner[0].payload["text"] or "interessiert" in (
-        to_owner[0].payload["text"]
+    assert (
+        "is interested in your posting" in to_owner[0].payload["text"]
+        or "interessiert" in (to_owner[0].payload["text"])
     )
 
 
 def test_managing_my_postings(engine: DialogueEngine) -> None:
     me = seed.person(engine.database, "olivia", language="en")
     seed.posting(
-        engine.database, me, title="Helpers for the Christmas market stall",
-        category=Category.EVENTS, start=datetime(2026, 12, 5, 14, 0, tzinfo=BERLIN),
+        engine.database,
+        me,
+        title="Helpers for the Christmas market stall",
+        category=Category.EVENTS,
+        start=datetime(2026, 12, 5, 14, 0, tzinfo=BERLIN),
     )
     chat = Chat(engine, "olivia", language="en")
     assert "Your postings" in chat.say("/mine")
