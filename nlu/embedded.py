@@ -361,6 +361,8 @@ class EmbeddedInterpreter:
             joblib.dump(
                 {"key": key, "code_version": CODE_VERSION, "model": model.to_dict()}, temporary
             )
+            # mkstemp makes it 0600; the model is no secret, and another user's bot may read it.
+            os.chmod(temporary, 0o644)
             os.replace(temporary, path)
         finally:
             if os.path.exists(temporary):
