@@ -12,7 +12,7 @@ from bot.engine import DialogueEngine
 from domain.municipalities import KnownPlace, Municipality, nearest_municipality, place_label
 from nlu.embedded import EmbeddedInterpreter
 from nlu.entities import EntityExtractor
-from nlu.entities.place import Gazetteer
+from nlu.entities.place import Gazetteer, NominatimGeocoder
 from nlu.interpreter import Interpreter
 from nlu.rasa_http import RasaHttpInterpreter
 from storage.migrate import is_up_to_date, upgrade
@@ -52,7 +52,10 @@ def make_gazetteer(config: AppConfig) -> Gazetteer:
 
 def make_interpreter(config: AppConfig, gazetteer: Gazetteer) -> Interpreter:
     """The configured NLU: a Rasa server, or the embedded model trained from the same files."""
-    extractor = EntityExtractor(gazetteer=gazetteer)
+    geocoder = None
+    if config.nlu.nominatim.enabled:
+        geocoder = NominatimGeocoder(user_agent=config.nlu.nominatim.user_agent)
+    extractor = EntityExtractor(gazetteer=gazetteer, geocoder=geocoder)
     extractor.warm_up()  # dateparser's first call costs ~0.5 s: pay it at start, not in a chat
     if config.nlu.backend == "rasa":
         assert config.nlu.rasa_url is not None  # the config refuses rasa without a URL

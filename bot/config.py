@@ -570,10 +570,19 @@ class ChannelsConfig(_Model):
     matrix: MatrixConfig = MatrixConfig()
 
 
+class NominatimConfig(_Model):
+    """OpenStreetMap's geocoder for place names the offline gazetteer lacks. Its usage policy
+    asks for a real user agent naming the operator, and at most one request a second."""
+
+    enabled: Flag = False
+    user_agent: Annotated[str, _non_empty_text(200)] = "ehrenamt-bot (operator: set a contact)"
+
+
 class NluConfig(_Model):
     backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: RasaUrl | None = None
     confidence_threshold: Annotated[Number, _between(0, 1)] = 0.55
+    nominatim: NominatimConfig = NominatimConfig()
 
     @model_validator(mode="after")
     def _rasa_needs_url(self) -> Self:
