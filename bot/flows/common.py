@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from bot.context import Turn
 from bot.messages import Choice
-from domain.municipalities import KnownPlace, nearest_municipality, place_label
+from domain.categories import parse_category
+from domain.errors import ValidationError
+from domain.municipalities import KnownPlace, nearest_municipality, nearest_place, place_label
 from domain.places import GeoPoint
+from domain.qualifications import Qualification
 
 YES, NO = "yes", "no"
 # a yes that publishes or consents must be meant: below this, ask again rather than guess
@@ -37,6 +40,32 @@ def answer_yes_no(turn: Turn) -> bool | None:
 def intent_name(turn: Turn) -> str | None:
     parse = turn.parse()
     return parse["intent"]["name"] if parse else None
+
+
+def categories_named(turn: Turn) -> list[str]:
+    """The category keys the NLU found in this turn's text, in order, each once."""
+    found: list[str] = []
+    for entity in turn.entities("category"):
+        try:
+            key = parse_category(str(entity["value"])).value
+        except ValidationError:
+            continue
+        if key not in found:
+            found.append(key)
+    return found
+
+
+def qualifications_named(turn: Turn) -> list[str]:
+    """The qualification keys the NLU found in this turn's text, in order, each once."""
+    found: list[str] = []
+    for entity in turn.entities("qualification"):
+        try:
+            key = Qualification(str(entity["value"])).key
+        except ValidationError:
+            continue
+        if key not in found:
+            found.append(key)
+    return found
 
 
 def nav_choices(turn: Turn) -> tuple[Choice, ...]:
@@ -76,6 +105,4 @@ def place_answer(turn: Turn) -> KnownPlace | None:
 
 
 def _nearest_label(turn: Turn, point: GeoPoint) -> str:
-    from domain.municipalities import nearest_place
-
     return nearest_place(point, turn.settings.municipalities).name

@@ -20,10 +20,12 @@ from bot.flows import framework as fw
 from bot.flows import profile, windows
 from bot.flows.common import (
     answer_yes_no,
+    categories_named,
     intent_name,
     main_menu,
     nav_choices,
     place_answer,
+    qualifications_named,
     yes_no,
 )
 from bot.messages import Choice
@@ -92,11 +94,9 @@ def _absorb_text(turn: Turn, text: str) -> None:
     intent = intent_name(turn)
     if "kind" not in answers and intent in _INTENT_KIND:
         answers["kind"] = _INTENT_KIND[intent]
-    for entity in turn.entities("category"):
-        try:
-            answers.setdefault("category", parse_category(str(entity["value"])).value)
-        except ValidationError:
-            continue
+    categories = categories_named(turn)
+    if categories:
+        answers.setdefault("category", categories[0])
     for entity in turn.entities("time"):
         window = windows.from_entity(entity["value"])
         if window is not None and "time" not in answers:
@@ -109,11 +109,7 @@ def _absorb_text(turn: Turn, text: str) -> None:
             answers.setdefault("quantity", max(1, min(500, int(entity["value"]))))
         except (TypeError, ValueError):
             continue
-    for entity in turn.entities("qualification"):
-        try:
-            key = Qualification(str(entity["value"])).key
-        except ValidationError:
-            continue
+    for key in qualifications_named(turn):
         if key not in answers["qualifications"]:
             answers["qualifications"].append(key)
     if _URGENT.search(text):
@@ -242,8 +238,8 @@ def _category_handle(turn: Turn) -> None:
     if choice.startswith("category:"):
         value = choice.removeprefix("category:")
     else:
-        entities = turn.entities("category")
-        value = str(entities[0]["value"]) if entities else None
+        named = categories_named(turn)
+        value = named[0] if named else None
     try:
         category = parse_category(value or "")
     except ValidationError:

@@ -11,11 +11,10 @@ from collections.abc import Callable
 from bot import formatting
 from bot.context import Turn
 from bot.flows import framework as fw
-from bot.flows.common import nav_choices, place_answer
+from bot.flows.common import categories_named, nav_choices, place_answer, qualifications_named
 from bot.messages import Choice
 from domain.actors import Availability
-from domain.categories import Category, parse_category
-from domain.errors import ValidationError
+from domain.categories import Category
 from domain.places import MAX_RADIUS_KM, MIN_RADIUS_KM
 from domain.qualifications import Qualification, known_qualification_keys
 
@@ -204,21 +203,11 @@ def interests_step(done: Done) -> fw.Step:
 
     def handle(turn: Turn) -> None:
         if not _handle_toggle(
-            turn, "interests", set(keys), _categories_in_text, done, at_least_one=True
+            turn, "interests", set(keys), categories_named, done, at_least_one=True
         ):
             fw.reprompt(turn, turn.t._("Please choose at least one topic."))
 
     return fw.Step(prompt, handle)
-
-
-def _categories_in_text(turn: Turn) -> list[str]:
-    found = []
-    for entity in turn.entities("category"):
-        try:
-            found.append(parse_category(str(entity["value"])).value)
-        except ValidationError:
-            continue
-    return found
 
 
 def qualifications_step(done: Done) -> fw.Step:
@@ -242,21 +231,11 @@ def qualifications_step(done: Done) -> fw.Step:
         chosen = fw.data(turn).get("qualifications", [])
         valid |= set(chosen)
         if not _handle_toggle(
-            turn, "qualifications", valid, _qualifications_in_text, done, at_least_one=False
+            turn, "qualifications", valid, qualifications_named, done, at_least_one=False
         ):
             fw.reprompt(turn, turn.t._("Tap what applies and then Done, or “None of these”."))
 
     return fw.Step(prompt, handle)
-
-
-def _qualifications_in_text(turn: Turn) -> list[str]:
-    found = []
-    for entity in turn.entities("qualification"):
-        try:
-            found.append(Qualification(str(entity["value"])).key)
-        except ValidationError:
-            continue
-    return found
 
 
 def availability_step(done: Done) -> fw.Step:

@@ -14,10 +14,10 @@ from bot import formatting
 from bot.context import Turn
 from bot.flows import framework as fw
 from bot.flows import windows
-from bot.flows.common import nav_choices, place_answer
+from bot.flows.common import categories_named, nav_choices, place_answer, qualifications_named
 from bot.messages import Choice, LocationPin
-from domain.categories import Category, parse_category
-from domain.errors import NotFound, ValidationError
+from domain.categories import Category
+from domain.errors import NotFound
 from domain.lifecycle import PostingStatus
 from domain.places import GeoPoint
 from domain.qualifications import Qualification
@@ -54,18 +54,12 @@ def begin(turn: Turn, text: str | None = None) -> None:
 
 def _absorb(turn: Turn) -> None:
     answers = fw.data(turn)
-    for entity in turn.entities("category"):
-        try:
-            key = parse_category(str(entity["value"])).value
-        except ValidationError:
-            continue
+    for key in categories_named(turn):
         if key not in answers["categories"]:
             answers["categories"].append(key)
-    for entity in turn.entities("qualification"):
-        try:
-            answers["qualifications"].append(Qualification(str(entity["value"])).key)
-        except ValidationError:
-            continue
+    for key in qualifications_named(turn):
+        if key not in answers["qualifications"]:
+            answers["qualifications"].append(key)
     for entity in turn.entities("time"):
         interval = windows.interval_of(entity["value"])
         if interval is not None:
