@@ -46,10 +46,6 @@ def open_database(config: AppConfig, *, migrate: bool | None = None) -> Database
     return database
 
 
-def make_gazetteer(config: AppConfig) -> Gazetteer:
-    return Gazetteer.from_municipalities(config.domain_municipalities())
-
-
 def make_interpreter(config: AppConfig, gazetteer: Gazetteer) -> Interpreter:
     """The configured NLU: a Rasa server, or the embedded model trained from the same files."""
     geocoder = None
@@ -81,14 +77,15 @@ def place_resolver(gazetteer: Gazetteer, municipalities: Sequence[Municipality])
 
 def build_app(config: AppConfig, *, home_municipality: str | None = None) -> App:
     database = open_database(config)
-    gazetteer = make_gazetteer(config)
+    municipalities = config.domain_municipalities()
+    gazetteer = Gazetteer.from_municipalities(municipalities)
     settings = BotSettings(
-        municipalities=config.domain_municipalities(),
+        municipalities=municipalities,
         default_language=config.defaults.language,
         default_time_zone=config.defaults.time_zone,
         home_municipality=home_municipality,
         default_radius_km=config.matching.default_radius_km,
-        place_resolver=place_resolver(gazetteer, config.domain_municipalities()),
+        place_resolver=place_resolver(gazetteer, municipalities),
     )
     engine = DialogueEngine(
         database,

@@ -122,11 +122,10 @@ class Turn:
         *,
         location: LocationPin | None = None,
         request_location: bool = False,
-        chat_id: str | None = None,
     ) -> None:
         self.replies.append(
             Outgoing(
-                chat_id=chat_id or self.incoming.chat_id,
+                chat_id=self.incoming.chat_id,
                 text=text,
                 choices=choices,
                 location=location,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from bot.context import Turn
 from bot.messages import Choice
-from domain.municipalities import nearest_place
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 
@@ -92,18 +91,6 @@ def thanks(turn: Turn) -> None:
 
 def goodbye(turn: Turn) -> None:
     turn.say(turn.t._("Bye! Thanks for getting involved. 👋"))
-
-
-def location_received(turn: Turn) -> None:
-    shared = turn.incoming.location
-    assert shared is not None
-    label = shared.label or nearest_place(shared.point, turn.settings.municipalities).name
-    turn.say(
-        turn.t._(
-            "📍 Got it: near {place}. I use your location only for this answer and don't store it.",
-            place=label,
-        )
-    )
 
 
 def welcome_back(turn: Turn) -> None:

@@ -61,13 +61,7 @@ def _search(turn: Turn) -> None:
 
 def _available_now(turn: Turn) -> None:
     # "free now" with pushes comes with the matching issue; until then: what's open right now
-    search.begin(turn, turn.incoming.text)
-    answers = fw.data(turn)
-    if "time_from" not in answers and turn.state.flow == search.NAME:
-        answers["time_from"] = turn.now.isoformat()
-        answers["time_to"] = (turn.now + timedelta(hours=4)).isoformat()
-        if "results" in answers:
-            search._run(turn)
+    search.begin(turn, turn.incoming.text, within=timedelta(hours=4))
 
 
 def _pause_notifications(turn: Turn) -> None:

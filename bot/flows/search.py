@@ -30,11 +30,15 @@ HORIZON = timedelta(days=28)
 MAX_RESULTS = 100
 
 
-def begin(turn: Turn, text: str | None = None) -> None:
+def begin(turn: Turn, text: str | None = None, *, within: timedelta | None = None) -> None:
+    """Search with what the text names; `within` limits an unnamed time to now … now+within."""
     fw.start(turn, FLOW, "start", {"categories": [], "qualifications": []})
     answers = fw.data(turn)
     if text:
         _absorb(turn)
+    if within is not None and "time_from" not in answers:
+        answers["time_from"] = turn.now.isoformat()
+        answers["time_to"] = (turn.now + within).isoformat()
     if turn.incoming.location is not None:
         _set_centre(turn)
     if "centre" not in answers:

@@ -12,8 +12,8 @@ from datetime import time
 
 from bot import formatting
 from bot.context import Turn
+from bot.flows import basics, profile
 from bot.flows import framework as fw
-from bot.flows import profile
 from bot.messages import Choice
 from domain.actors import Account, Availability, QuietHours
 from domain.categories import Category
@@ -166,13 +166,6 @@ def _saved_availability(turn: Turn) -> None:
     _save(turn, dataclasses.replace(account, availability=chosen))
 
 
-def _language_prompt(turn: Turn) -> None:
-    turn.say(
-        turn.t._("Which language would you like?"),
-        (Choice("Deutsch", "lang:de"), Choice("English", "lang:en")),
-    )
-
-
 def _language_handle(turn: Turn) -> None:
     code = (turn.incoming.choice or "").removeprefix("lang:")
     if code not in ("de", "en"):
@@ -210,7 +203,7 @@ FLOW = fw.register(
         NAME,
         {
             "menu": fw.Step(_menu_prompt, _menu_handle, takes_text=False),
-            "language": fw.Step(_language_prompt, _language_handle, takes_text=False),
+            "language": fw.Step(basics.ask_language, _language_handle, takes_text=False),
             "home": profile.home_step(_saved_home),
             "radius": profile.radius_step(_saved_radius),
             "interests": profile.interests_step(_saved_interests),

@@ -15,8 +15,8 @@ from bot.engine import DialogueEngine
 from domain.actors import Platform
 from domain.municipalities import Municipality
 from nlu.interpreter import Interpreter
-from nlu.keywords import KeywordInterpreter
 from storage.unit_of_work import Database
+from tests.bot.keywords import KeywordInterpreter
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = load_config(ROOT / "config.yml", environ={})

@@ -158,3 +158,27 @@ def test_cancel_back_and_garbage_while_posting(engine: DialogueEngine) -> None:
         assert uow.postings.count() == 0
     assert chat.say("🦄🦄🦄").startswith("Sorry, I didn't understand that.")
     assert chat.say("back").startswith("There's nothing to go back to.")
+
+
+def test_free_now_shows_what_is_open_in_the_next_hours(engine: DialogueEngine) -> None:
+    owner = seed.person(engine.database, "repaircafe")
+    seed.posting(
+        engine.database,
+        owner,
+        title="Repair café needs a hand",
+        category=Category.CRAFTS_REPAIR,
+        start=datetime(2026, 11, 21, 16, 0, tzinfo=BERLIN),
+    )
+    seed.posting(
+        engine.database,
+        owner,
+        title="Sorting donations next week",
+        category=Category.INTEGRATION,
+        start=datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN),
+    )
+    seed.person(engine.database, "zara", language="en")
+    chat = Chat(engine, "zara", language="en")
+    reply = chat.say("i'm free right now")
+    assert "1 result for" in reply
+    assert "Repair café needs a hand" in reply
+    assert "Sorting donations" not in reply

@@ -1,8 +1,5 @@
-"""A keyword interpreter for the small talk the bot understands before the trained NLU exists:
-greetings, help, thanks and goodbye, in German and English as people type them on a phone.
-
-It answers in the NLU contract's shape, so the trained interpreter replaces it without changes
-to the dialogue."""
+"""A keyword interpreter for tests that are about the dialogue, not the NLU: fast and exact on
+greetings, help, thanks and goodbye in German and English, in the NLU contract's shape."""
 
 from __future__ import annotations
 
