@@ -636,9 +636,31 @@ class PushConfig(_Model):
 
 class MatchingConfig(_Model):
     default_radius_km: RadiusKm = 10.0
+    free_now_radius_km: RadiusKm = 5.0
     max_results: Annotated[Int, _between(1, 100)] = 20
     location_ttl_hours: Annotated[Number, _between(0.25, 72, " hours")] = 3.0
     push: PushConfig = PushConfig()
+
+
+class RateLimitConfig(_Model):
+    """At most so many messages in any sliding window: how the platforms count."""
+
+    messages_per_second: Annotated[Number, _between(0.01, 1000, "/s")]
+    per_chat_per_second: Annotated[Number, _between(0.01, 100, "/s")]
+    per_group_per_minute: Annotated[Number, _between(1, 6000, "/min")]
+
+
+class DeliveryConfig(_Model):
+    # Telegram: ~30/s overall, 1/s per chat, 20/min per group; kept a little under the maximum
+    telegram: RateLimitConfig = RateLimitConfig(
+        messages_per_second=25, per_chat_per_second=1, per_group_per_minute=20
+    )
+    # Synapse allows 0.2/s after a burst of 10 unless the operator exempts the bot (README)
+    matrix: RateLimitConfig = RateLimitConfig(
+        messages_per_second=10, per_chat_per_second=1, per_group_per_minute=60
+    )
+    max_attempts: Annotated[Int, _between(1, 100)] = 8
+    lease_seconds: Annotated[Int, _between(5, 3600)] = 60
 
 
 class LatLon(_Model):
@@ -714,6 +736,7 @@ class AppConfig(_Model):
     channels: ChannelsConfig = ChannelsConfig()
     nlu: NluConfig = NluConfig()
     matching: MatchingConfig = MatchingConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     municipalities: tuple[MunicipalityConfig, ...]
 
     @field_validator("municipalities")

@@ -108,10 +108,13 @@ class Outgoing:
     choices: tuple[Choice, ...] = ()
     location: LocationPin | None = None
     request_location: bool = False
+    # the outbox idempotency key of an earlier message this one edits (an alert's follow-up)
+    replaces: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         return {
             "chat_id": self.chat_id,
+            "replaces": self.replaces,
             "text": self.text,
             "choices": [{"label": c.label, "payload": c.payload} for c in self.choices],
             "location": None
@@ -135,4 +138,5 @@ class Outgoing:
             if loc is None
             else LocationPin(GeoPoint(loc["lat"], loc["lon"]), loc["title"]),
             request_location=bool(data.get("request_location", False)),
+            replaces=data.get("replaces"),
         )

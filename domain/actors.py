@@ -14,6 +14,7 @@ from domain.text import check_text
 
 DEFAULT_TIME_ZONE = "Europe/Berlin"
 DEFAULT_LANGUAGE = "de"
+DEFAULT_DIGEST_TIME = time(18, 0)
 
 
 class Platform(StrEnum):
@@ -152,6 +153,7 @@ class Account:
     availability: frozenset[Availability] = frozenset()
     notifications_enabled: bool = True
     quiet_hours: QuietHours | None = None
+    digest_time: time | None = DEFAULT_DIGEST_TIME  # local time of the daily digest; None: none
     id: int | None = None
 
     def __post_init__(self) -> None:

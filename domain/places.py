@@ -87,3 +87,37 @@ class Place:
     @property
     def lon(self) -> float:
         return self.point.lon
+
+
+# ---- the grid that makes "near" an index lookup ----------------------------------------------
+# Points are filed in latitude bands of GEO_BAND_DEG (≈ 2.2 km). A circle becomes a short list of
+# bands and, within each, a longitude range: an equality plus a range on one B-tree index, which
+# SQLite and PostgreSQL both answer without reading anything outside the box.
+GEO_BAND_DEG = 0.02
+KM_PER_DEG_LAT = 111.2
+
+
+def geo_band(lat: float) -> int:
+    return math.floor(lat / GEO_BAND_DEG)
+
+
+@dataclass(frozen=True, slots=True)
+class GeoBox:
+    """The bands and longitude range that cover a circle (a little more, never less)."""
+
+    bands: tuple[int, ...]
+    lon_min: float
+    lon_max: float
+
+
+def box_around(centre: GeoPoint, radius_km: float) -> GeoBox:
+    lat_delta = radius_km / KM_PER_DEG_LAT
+    lat_min, lat_max = max(-90.0, centre.lat - lat_delta), min(90.0, centre.lat + lat_delta)
+    # the widest longitude span of the circle is at the latitude nearest a pole
+    widest = max(abs(lat_min), abs(lat_max))
+    lon_delta = radius_km / (KM_PER_DEG_LAT * max(0.01, math.cos(math.radians(widest))))
+    return GeoBox(
+        bands=tuple(range(geo_band(lat_min), geo_band(lat_max) + 1)),
+        lon_min=centre.lon - lon_delta,
+        lon_max=centre.lon + lon_delta,
+    )

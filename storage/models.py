@@ -58,6 +58,8 @@ class MunicipalityRow(Base):
 
 class AccountRow(Base):
     __tablename__ = "accounts"
+    # push targeting: volunteers whose home lies in a box of bands and longitudes
+    __table_args__ = (Index("ix_accounts_home_band_home_lon", "home_band", "home_lon"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     display_name: Mapped[str] = mapped_column(String(80))
@@ -70,11 +72,15 @@ class AccountRow(Base):
     home_lon: Mapped[float | None] = mapped_column(Float)
     home_label: Mapped[str | None] = mapped_column(String(120))
     home_radius_km: Mapped[float | None] = mapped_column(Float)
+    home_band: Mapped[int | None] = mapped_column(Integer)  # domain.places.geo_band(home_lat)
     consent_at: Mapped[datetime | None]
     availability: Mapped[list[str]] = mapped_column(JSON, default=list)
     notifications_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     quiet_start_minute: Mapped[int | None] = mapped_column(SmallInteger)
     quiet_end_minute: Mapped[int | None] = mapped_column(SmallInteger)
+    # the daily digest of new matches, at this local minute of the day; None: no digest
+    digest_minute: Mapped[int | None] = mapped_column(SmallInteger, default=18 * 60)
+    last_digest_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -158,8 +164,17 @@ class PostingRow(Base):
     __tablename__ = "postings"
     __table_args__ = (
         # the retrieval prefilter: visible postings by category, by place, by time
+        # (see domain.places.box_around: a band is an equality, the longitude a range)
         Index("ix_postings_status_category", "status", "category"),
-        Index("ix_postings_lat_lon", "lat", "lon"),
+        Index("ix_postings_status_kind_geo_band_lon", "status", "kind", "geo_band", "lon"),
+        Index(
+            "ix_postings_status_kind_category_geo_band_lon",
+            "status",
+            "kind",
+            "category",
+            "geo_band",
+            "lon",
+        ),
         Index("ix_postings_status_ends_at", "status", "ends_at"),
     )
 
@@ -175,6 +190,7 @@ class PostingRow(Base):
     ends_at: Mapped[datetime | None]
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    geo_band: Mapped[int] = mapped_column(Integer)
     place_label: Mapped[str] = mapped_column(String(120))
     radius_km: Mapped[float] = mapped_column(Float)
     quantity: Mapped[int] = mapped_column(Integer)
@@ -291,9 +307,88 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # a worker's claim: while it lasts no other worker touches the row (see OutboxRepository.claim)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
     platform_message_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class FreeNowWindowRow(Base):
+    """ "I'm free now, here": where a volunteer is and until when. The row, and with it the precise
+    location, is deleted when the window closes."""
+
+    __tablename__ = "free_now_windows"
+    __table_args__ = (Index("ix_free_now_windows_geo_band_lon", "geo_band", "lon"),)
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    geo_band: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(120))
+    radius_km: Mapped[float] = mapped_column(Float)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    live: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PushCampaignRow(Base):
+    """The alerting of an urgent need: which wave it is in and when the next one is due."""
+
+    __tablename__ = "push_campaigns"
+
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True
+    )
+    wave: Mapped[int] = mapped_column(SmallInteger, default=0)
+    radius_km: Mapped[float] = mapped_column(Float)
+    next_wave_at: Mapped[datetime | None] = mapped_column(index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    finish_reason: Mapped[str | None] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PushAlertRow(Base):
+    """One push about one posting to one volunteer: at most one ever (the unique key), answered
+    with help / not now, and updated when the posting closes."""
+
+    __tablename__ = "push_alerts"
+    __table_args__ = (
+        UniqueConstraint("posting_id", "account_id"),
+        Index("ix_push_alerts_account_id_created_at", "account_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(10))  # urgent | free_now
+    wave: Mapped[int | None] = mapped_column(SmallInteger)
+    distance_km: Mapped[float] = mapped_column(Float)
+    answer: Mapped[str | None] = mapped_column(String(10))  # help | not_now
+    answered_at: Mapped[datetime | None]
+    closed_as: Mapped[str | None] = mapped_column(String(10))  # filled | cancelled (follow-up sent)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestItemRow(Base):
+    """A non-urgent new match waiting for the volunteer's daily digest."""
+
+    __tablename__ = "digest_items"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 PERSONAL_DATA_ROOTS = ("accounts", "platform_identities")

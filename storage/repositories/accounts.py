@@ -19,7 +19,7 @@ from domain.actors import (
 )
 from domain.categories import Category
 from domain.errors import NotFound
-from domain.places import GeoPoint, Place
+from domain.places import GeoPoint, Place, geo_band
 from domain.qualifications import Qualification
 from storage.models import (
     AccountInterestRow,
@@ -60,6 +60,7 @@ def _account(row: AccountRow) -> Account:
         quiet_hours=QuietHours(_clock(row.quiet_start_minute), _clock(row.quiet_end_minute))
         if row.quiet_start_minute is not None and row.quiet_end_minute is not None
         else None,
+        digest_time=_clock(row.digest_minute) if row.digest_minute is not None else None,
     )
 
 
@@ -113,11 +114,13 @@ class AccountRepository:
         row.home_lon = home.lon if home else None
         row.home_label = home.label if home else None
         row.home_radius_km = home.radius_km if home else None
+        row.home_band = geo_band(home.lat) if home else None
         row.availability = sorted(a.value for a in account.availability)
         row.notifications_enabled = account.notifications_enabled
         quiet = account.quiet_hours
         row.quiet_start_minute = _minutes(quiet.start) if quiet else None
         row.quiet_end_minute = _minutes(quiet.end) if quiet else None
+        row.digest_minute = _minutes(account.digest_time) if account.digest_time else None
 
     def _get_row(self, account_id: int) -> AccountRow:
         row = self._session.get(AccountRow, account_id)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import math
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +11,7 @@ from domain.actors import Owner
 from domain.categories import Category
 from domain.errors import NotFound
 from domain.lifecycle import PostingEvent, PostingStatus
-from domain.places import GeoPoint, Place
+from domain.places import GeoPoint, Place, box_around, geo_band
 from domain.postings import Posting, PostingKind, PostingType, Urgency
 from domain.qualifications import Qualification
 from domain.search import PostingFilter
@@ -96,6 +95,7 @@ def _fill(row: PostingRow, posting: Posting) -> None:
     row.time_zone = window.time_zone if isinstance(window, Weekly) else "UTC"
     row.starts_at, row.ends_at = window.bounds()
     row.lat, row.lon = posting.place.lat, posting.place.lon
+    row.geo_band = geo_band(posting.place.lat)
     row.place_label = posting.place.label
     row.radius_km = posting.place.radius_km
     row.quantity = posting.quantity
@@ -212,11 +212,10 @@ class PostingRepository:
             )
         centre, radius = wanted.centre, wanted.radius_km
         if centre is not None and radius is not None:
-            lat_delta = radius / 111.2
-            lon_delta = radius / (111.2 * max(0.01, math.cos(math.radians(centre.lat))))
+            box = box_around(centre, radius)
             statement = statement.where(
-                PostingRow.lat.between(centre.lat - lat_delta, centre.lat + lat_delta),
-                PostingRow.lon.between(centre.lon - lon_delta, centre.lon + lon_delta),
+                PostingRow.geo_band.in_(box.bands),
+                PostingRow.lon.between(box.lon_min, box.lon_max),
             )
         statement = statement.order_by(PostingRow.starts_at, PostingRow.id).limit(wanted.limit)
         found: list[tuple[Posting, float | None]] = []
