@@ -17,15 +17,39 @@ log = logging.getLogger(__name__)
 
 
 class RetryLater(Exception):
-    """The platform is busy or unreachable for now (429, timeout)."""
+    """The platform is busy or unreachable for now (429, timeout, 5xx).
 
-    def __init__(self, reason: str, retry_after_s: float = 5.0) -> None:
+    `retry_after_s` is the platform's own wait (Telegram's retry_after) when it named one."""
+
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after_s = retry_after_s
 
 
 class Undeliverable(Exception):
-    """The platform refuses for good (user blocked the bot, chat gone)."""
+    """The platform refuses for good. `blocked`: the user blocked the bot or left the chat, so
+    their identity is marked unreachable and nothing more is sent there."""
+
+    def __init__(self, reason: str, *, blocked: bool = False) -> None:
+        super().__init__(reason)
+        self.blocked = blocked
+
+
+class AsyncSender(Protocol):
+    """A channel's way out (Telegram, Matrix, console)."""
+
+    platform: Platform
+    # True where resending after an unknown outcome cannot duplicate (Matrix transaction ids)
+    idempotent: bool
+
+    def is_group(self, chat_id: str) -> bool:
+        """Group chats have their own, slower rate limit."""
+        ...
+
+    async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
+        """Deliver, or edit the platform message `replaces` when given; returns the platform's
+        message id when it has one. Raises RetryLater or Undeliverable."""
+        ...
 
 
 class Sender(Protocol):
