@@ -75,7 +75,7 @@ def deliver_due(
             try:
                 platform_id = sender.send(Outgoing.from_payload(message.payload))
             except RetryLater as error:
-                retry_at = now + timedelta(seconds=error.retry_after_s)
+                retry_at = now + timedelta(seconds=error.retry_after_s or 5.0)
                 uow.outbox.mark_failed(message.id, str(error), retry_at)
             except Undeliverable as error:
                 log.warning("outbox message %s undeliverable: %s", message.id, error)
