@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.config import AppConfig
 from bot.context import BotSettings, PlaceResolver
 from bot.engine import DialogueEngine
+from bot.pushes import PushSettings
+from domain.actors import QuietHours
 from domain.municipalities import KnownPlace, Municipality, nearest_municipality, place_label
+from matching.targeting import PushPolicy
 from nlu.embedded import EmbeddedInterpreter
 from nlu.entities import EntityExtractor
 from nlu.entities.place import Gazetteer, NominatimGeocoder
@@ -75,6 +79,23 @@ def place_resolver(gazetteer: Gazetteer, municipalities: Sequence[Municipality])
     return resolve
 
 
+def push_settings(config: AppConfig) -> PushSettings:
+    push = config.matching.push
+    quiet = push.quiet_hours
+    return PushSettings(
+        policy=PushPolicy(
+            wave_size=push.wave_size,
+            wave_timeout=timedelta(minutes=push.wave_timeout_minutes),
+            radius_steps_km=tuple(push.radius_steps_km),
+            max_alerts_per_need=push.max_alerts_per_need,
+            daily_cap=push.daily_cap_per_volunteer,
+            default_quiet_hours=QuietHours(quiet.start, quiet.end) if quiet else None,
+        ),
+        free_now_radius_km=config.matching.free_now_radius_km,
+        free_now_max=timedelta(hours=config.matching.location_ttl_hours),
+    )
+
+
 def build_app(config: AppConfig, *, home_municipality: str | None = None) -> App:
     database = open_database(config)
     municipalities = config.domain_municipalities()
@@ -86,6 +107,7 @@ def build_app(config: AppConfig, *, home_municipality: str | None = None) -> App
         home_municipality=home_municipality,
         default_radius_km=config.matching.default_radius_km,
         place_resolver=place_resolver(gazetteer, municipalities),
+        pushes=push_settings(config),
     )
     engine = DialogueEngine(
         database,

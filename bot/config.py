@@ -638,7 +638,7 @@ class MatchingConfig(_Model):
     default_radius_km: RadiusKm = 10.0
     free_now_radius_km: RadiusKm = 5.0
     max_results: Annotated[Int, _between(1, 100)] = 20
-    location_ttl_hours: Annotated[Number, _between(0.25, 72, " hours")] = 3.0
+    location_ttl_hours: Annotated[Number, _between(0.25, 72, " hours")] = 4.0
     push: PushConfig = PushConfig()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.i18n import Translator, translator
 from bot.messages import Choice, Incoming, LocationPin, Outgoing
+from bot.pushes import PushSettings
 from domain.actors import Account
 from domain.categories import SUPPORTED_LANGUAGES
 from domain.municipalities import KnownPlace, Municipality, find_place
@@ -37,6 +38,7 @@ class BotSettings:
     default_radius_km: float = 10.0
     page_size: int = 5
     place_resolver: PlaceResolver | None = None  # the NLU gazetteer; config districts if None
+    pushes: PushSettings = field(default_factory=PushSettings)
 
     def municipality(self, key: str | None) -> Municipality:
         for m in self.municipalities:

@@ -14,10 +14,11 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bot import notify
 from bot.context import BotSettings, Notification, Turn
 from bot.flows.router import dispatch
 from bot.i18n import translator
-from bot.messages import Incoming, Outgoing
+from bot.messages import Choice, Incoming, Outgoing
 from domain.actors import Platform
 from nlu.interpreter import Interpreter
 from storage.repositories.conversations import StaleConversation
@@ -153,21 +154,15 @@ class DialogueEngine:
     def _enqueue_notifications(
         uow: UnitOfWork, incoming: Incoming, notifications: list[Notification]
     ) -> None:
-        """Each notification goes to every reachable identity of its account; a direct chat
-        is addressed by the user id, which each channel maps to its private chat."""
         for index, note in enumerate(notifications):
-            account = uow.accounts.get(note.account_id)
-            text = note.text(translator(account.language))
-            for identity in uow.identities.for_account(note.account_id):
-                if identity.unreachable:
-                    continue
-                message = Outgoing(chat_id=identity.external_id, text=text, choices=note.choices)
-                uow.outbox.enqueue(
-                    idempotency_key=(
-                        f"{incoming.platform.value}:{incoming.update_id}:n{index}:{identity.id}"
-                    ),
-                    platform=identity.platform,
-                    chat_id=identity.external_id,
-                    identity_id=identity.id,
-                    payload=message.to_payload(),
-                )
+            notify.to_account(
+                uow,
+                note.account_id,
+                f"{incoming.platform.value}:{incoming.update_id}:n{index}",
+                note.text,
+                _fixed(note.choices) if note.choices else None,
+            )
+
+
+def _fixed(choices: tuple[Choice, ...]) -> notify.Buttons:
+    return lambda _t: choices

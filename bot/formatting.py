@@ -14,6 +14,7 @@ from domain.categories import Category, category_label
 from domain.postings import Posting, PostingKind, PostingType
 from domain.qualifications import Qualification
 from domain.timewindow import OneOff, OpenEnded, TimeWindow, Weekly
+from matching.scoring import Brings, Near, Score, Topic, When
 
 
 def distance(km: float, language: str) -> str:
@@ -36,6 +37,14 @@ def moment(value: datetime, t: Translator, time_zone: str) -> str:
     local = value.astimezone(zone)
     day = format_skeleton("MMMEd", local, tzinfo=zone, locale=t.language)
     return f"{day}, {format_skeleton(_clock(t.language), local, tzinfo=zone, locale=t.language)}"
+
+
+def clock_time(value: datetime, t: Translator, time_zone: str) -> str:
+    """Only the time of day: "16:30" / "4:30 PM"."""
+    zone = ZoneInfo(time_zone)
+    return format_skeleton(
+        _clock(t.language), value.astimezone(zone), tzinfo=zone, locale=t.language
+    )
 
 
 def time_window(window: TimeWindow, t: Translator, time_zone: str) -> str:
@@ -112,3 +121,21 @@ def posting_detail(posting: Posting, t: Translator, time_zone: str, km: float | 
     if posting.description and posting.description != posting.title:
         lines.extend(["", posting.description])
     return "\n".join(lines)
+
+
+def match_reasons(score: Score, t: Translator, time_zone: str) -> str:
+    """Why something matched, in one line: "2,1 km · Sa., 21. Nov., 10–12 · braucht
+    Führerschein — hast du"."""
+    parts: list[str] = []
+    for reason in score.reasons:
+        if isinstance(reason, Near):
+            parts.append(distance(reason.km, t.language))
+        elif isinstance(reason, When):
+            parts.append(time_window(OneOff(reason.start, reason.end), t, time_zone))
+        elif isinstance(reason, Brings):
+            parts.append(
+                t._("needs {list} — you have it", list=qualifications(reason.qualifications, t))
+            )
+        elif isinstance(reason, Topic) and reason.named:
+            parts.append(t._("your topic: {topic}", topic=category(reason.category, t)))
+    return " · ".join(parts)

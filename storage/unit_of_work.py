@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, make_session_factory
 from storage.repositories.accounts import AccountRepository, OrganisationRepository
+from storage.repositories.candidates import SqlCandidates
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.identities import IdentityRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.municipalities import MunicipalityRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.postings import PostingRepository
+from storage.repositories.pushes import PushRepository
 
 
 class UnitOfWork:
@@ -27,6 +29,8 @@ class UnitOfWork:
     conversations: ConversationRepository
     inbox: InboxRepository
     outbox: OutboxRepository
+    pushes: PushRepository
+    candidates: SqlCandidates
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -42,6 +46,8 @@ class UnitOfWork:
         self.conversations = ConversationRepository(session)
         self.inbox = InboxRepository(session)
         self.outbox = OutboxRepository(session)
+        self.pushes = PushRepository(session)
+        self.candidates = SqlCandidates(session)
         return self
 
     def __exit__(

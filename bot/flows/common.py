@@ -78,6 +78,7 @@ def main_menu(turn: Turn) -> tuple[Choice, ...]:
         Choice(t._("🙋 Offer help"), "cmd:offer"),
         Choice(t._("📣 Post a need"), "cmd:need"),
         Choice(t._("🔎 Search"), "cmd:search"),
+        Choice(t._("⏱ I have time now"), "cmd:free"),
         Choice(t._("📋 My postings"), "cmd:mine"),
         Choice(t._("⚙️ Settings"), "cmd:settings"),
     )

@@ -7,7 +7,7 @@ list ─▶ detail (status, interested people) ─┬─ edit ─▶ the posting
 
 from __future__ import annotations
 
-from bot import formatting
+from bot import formatting, pushes
 from bot.context import Turn
 from bot.flows import framework as fw
 from bot.flows import posting as posting_flow
@@ -147,10 +147,11 @@ def _detail_handle(turn: Turn) -> None:
             event = PostingEvent(choice.removeprefix("event:"))
             if event not in OWNER_EVENTS:
                 raise ValueError(event)
-            turn.uow.postings.transition(posting.id, event)
+            changed = turn.uow.postings.transition(posting.id, event)
         except (ValueError, IllegalTransition):
             fw.reprompt(turn, t._("That isn't possible for this posting right now."))
             return
+        pushes.status_changed(turn.uow, changed, turn.now, turn.settings.pushes)
         turn.say(_done_message(event, t))
         fw.goto(turn, "list", remember=False)
         return

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot import formatting
+from bot import formatting, pushes
 from bot.context import Turn
 from bot.flows import framework as fw
 from bot.flows import profile, windows
@@ -510,12 +510,30 @@ def _publish(turn: Turn) -> None:
     organisation_id = memberships[0].organisation_id if memberships else None
     posting = turn.uow.postings.add(_draft(turn, Owner(account.id, organisation_id)))
     assert posting.id is not None
+    posting_id = posting.id
     verified = organisation_id is not None and turn.uow.organisations.get(organisation_id).verified
     event = PostingEvent.PUBLISH if verified else PostingEvent.SUBMIT
-    posting = turn.uow.postings.transition(posting.id, event)
+    posting = turn.uow.postings.transition(posting_id, event)
+    pushes.status_changed(turn.uow, posting, turn.now, turn.settings.pushes)
     fw.finish(turn)
     if posting.status is PostingStatus.PUBLISHED:
         turn.say(t._("✅ Published! Your posting is visible now."), main_menu(turn))
+        if posting.urgency is Urgency.URGENT:
+            alerted = turn.uow.pushes.count_alerts(posting_id)
+            turn.say(
+                t.n_(
+                    "🚨 I've alerted {n} volunteer nearby. I'll tell you as soon as someone "
+                    "says they'll help.",
+                    "🚨 I've alerted {n} volunteers nearby. I'll tell you as soon as someone "
+                    "says they'll help.",
+                    alerted,
+                )
+                if alerted
+                else t._(
+                    "🚨 Nobody is free nearby right now. I'll keep looking in widening circles "
+                    "and tell you when someone says they'll help."
+                )
+            )
     else:
         municipality = turn.settings.municipality(posting.municipality_key)
         turn.say(

@@ -10,11 +10,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from bot.context import Turn
-from bot.flows import basics, my_postings, onboarding, posting, search, settings
+from bot.flows import alerts, basics, free_now, my_postings, onboarding, posting, search, settings
 from bot.flows import framework as fw
 from bot.flows.common import main_menu
 from bot.messages import Choice
@@ -57,11 +56,6 @@ def _describing_text(turn: Turn) -> str | None:
 
 def _search(turn: Turn) -> None:
     search.begin(turn, _describing_text(turn) or turn.incoming.text)
-
-
-def _available_now(turn: Turn) -> None:
-    # "free now" with pushes comes with the matching issue; until then: what's open right now
-    search.begin(turn, turn.incoming.text, within=timedelta(hours=4))
 
 
 def _pause_notifications(turn: Turn) -> None:
@@ -130,6 +124,10 @@ COMMANDS: dict[str, Handler] = {
     "/meine": my_postings.begin,
     "/settings": settings.begin,
     "/einstellungen": settings.begin,
+    "/now": free_now.begin,
+    "/jetzt": free_now.begin,
+    "/stop": free_now.end,
+    "/stopp": free_now.end,
 }
 MENU: dict[str, Handler] = {
     "start": _start,
@@ -137,6 +135,7 @@ MENU: dict[str, Handler] = {
     "offer": _post(PostingKind.OFFER),
     "need": _post(PostingKind.NEED),
     "search": _search,
+    "free": free_now.begin,
     "mine": my_postings.begin,
     "settings": settings.begin,
 }
@@ -148,7 +147,7 @@ INTENTS: dict[str, Handler] = {
     "offer_help": _post(PostingKind.OFFER),
     "request_help": _post(PostingKind.NEED),
     "search": _search,
-    "available_now": _available_now,
+    "available_now": free_now.begin,
     "calendar": _search,
     "my_postings": my_postings.begin,
     "settings": settings.begin,
@@ -211,6 +210,18 @@ def _dispatch(turn: Turn, confidence_threshold: float) -> None:
         return MENU[choice[4:]](turn)
     if choice.startswith("intent:") and choice[7:] in INTENTS:
         return INTENTS[choice[7:]](turn)
+    # answers to pushes come whenever they come, whatever flow the user is in
+    if choice.startswith("alert:"):
+        return alerts.answer(turn, choice[6:])
+    if choice.startswith("show:"):
+        return alerts.show(turn, choice[5:])
+    if choice == free_now.END:
+        return free_now.end(turn)
+    if incoming.location is not None and incoming.location.live:
+        # updates of a live location move an open free-now window and need no answer
+        if free_now.live_update(turn) or turn.state.flow is not None:
+            return None
+        return free_now.begin(turn)
     step = fw.current_step(turn)
     if choice:
         if step is not None:
@@ -266,3 +277,5 @@ def resume_after_onboarding(turn: Turn, resume: dict[str, Any]) -> None:
         posting.resume(turn, resume["answers"])
     elif resume.get("flow") == search.NAME:
         search.resume(turn, resume["answers"])
+    elif resume.get("flow") == free_now.NAME:
+        free_now.begin(turn)

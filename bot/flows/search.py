@@ -20,6 +20,7 @@ from domain.categories import Category
 from domain.errors import NotFound
 from domain.lifecycle import PostingStatus
 from domain.places import GeoPoint
+from domain.postings import Posting
 from domain.qualifications import Qualification
 from domain.search import PostingFilter
 from domain.timewindow import OneOff
@@ -103,10 +104,43 @@ def _filter(turn: Turn) -> PostingFilter:
     )
 
 
+def present(
+    turn: Turn,
+    hits: list[tuple[Posting, float | None]],
+    *,
+    centre: dict[str, Any],
+    radius_km: float,
+    time_from: datetime,
+    time_to: datetime,
+    intro: str | None = None,
+    extra: tuple[Choice, ...] = (),
+) -> None:
+    """Show results found elsewhere (free now) as a search: pages, details, "I'm interested";
+    `intro` replaces the first page's header, `extra` choices stay on every page."""
+    fw.start(
+        turn,
+        FLOW,
+        "results",
+        {
+            "categories": [],
+            "qualifications": [],
+            "centre": centre,
+            "radius_km": radius_km,
+            "time_from": time_from.isoformat(),
+            "time_to": time_to.isoformat(),
+            "results": [[posting.id, km] for posting, km in hits],
+            "page": 0,
+            "intro": intro,
+            "extra": [[choice.label, choice.payload] for choice in extra],
+        },
+    )
+
+
 def _run(turn: Turn) -> None:
     found = turn.uow.postings.search(_filter(turn))
     ranked = search_order(found, turn.now)[:MAX_RESULTS]
     answers = fw.data(turn)
+    answers.pop("intro", None)
     answers["results"] = [[p.id, km] for p, km in ranked]
     answers["page"] = 0
     fw.goto(turn, "results", remember=False)
@@ -189,6 +223,7 @@ def _results_prompt(turn: Turn) -> None:
         choices.append(Choice(t._("◀ Previous"), "page:prev"))
     if page + 1 < pages:
         choices.append(Choice(t._("Next ▶"), "page:next"))
+    choices.extend(Choice(label, payload) for label, payload in answers.get("extra", []))
     choices.append(Choice(t._("✖ Done"), "nav:cancel"))
     header = t.n_(
         "{n} result for {filter}",
@@ -196,6 +231,8 @@ def _results_prompt(turn: Turn) -> None:
         len(results),
         filter=_describe_filter(turn),
     )
+    if page == 0 and answers.get("intro"):
+        header = answers["intro"]
     turn.say(
         header
         + "\n"

@@ -1,8 +1,9 @@
 """Settings: language, home area, radius, interests, qualifications, availability,
-notifications on/off, quiet hours. Each change is saved at once and leads back to the menu.
+notifications on/off, quiet hours, daily digest. Each change is saved at once and leads back to
+the menu.
 
     menu ─▶ language | home | radius | interests | qualifications | availability
-            | notifications (toggle) | quiet hours ─▶ saved ─▶ menu ─▶ done
+            | notifications (toggle) | quiet hours | digest time ─▶ saved ─▶ menu ─▶ done
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ QUIET_PRESETS = {
     "21-8": (time(21), time(8)),
     "23-6": (time(23), time(6)),
 }
+DIGEST_PRESETS = {"8": time(8), "12": time(12), "18": time(18), "20": time(20)}
 
 
 def begin(turn: Turn) -> None:
@@ -71,6 +73,10 @@ def _menu_prompt(turn: Turn) -> None:
         t._(
             "Quiet hours: {value}", value=f"{quiet.start:%H:%M}–{quiet.end:%H:%M}" if quiet else "–"
         ),
+        t._(
+            "Daily digest: {value}",
+            value=f"{account.digest_time:%H:%M}" if account.digest_time else t._("off"),
+        ),
     ]
     choices = (
         Choice(t._("🌐 Language"), "set:language"),
@@ -86,6 +92,7 @@ def _menu_prompt(turn: Turn) -> None:
             "set:notifications",
         ),
         Choice(t._("🌙 Quiet hours"), "set:quiet"),
+        Choice(t._("📬 Daily digest"), "set:digest"),
         Choice(t._("✔ Done"), "nav:cancel"),
     )
     turn.say("\n".join(lines), choices)
@@ -198,6 +205,29 @@ def _quiet_handle(turn: Turn) -> None:
         fw.reprompt(turn, turn.t._("Please tap one of the options."))
 
 
+def _digest_prompt(turn: Turn) -> None:
+    t = turn.t
+    choices = tuple(Choice(f"{at:%H:%M}", f"digest:{key}") for key, at in DIGEST_PRESETS.items())
+    turn.say(
+        t._(
+            "New matches that aren't urgent come together in one message a day. When would "
+            "you like it?"
+        ),
+        (*choices, Choice(t._("No digest"), "digest:off")),
+    )
+
+
+def _digest_handle(turn: Turn) -> None:
+    key = (turn.incoming.choice or "").removeprefix("digest:")
+    account = _account(turn)
+    if key == "off":
+        _save(turn, dataclasses.replace(account, digest_time=None))
+    elif key in DIGEST_PRESETS:
+        _save(turn, dataclasses.replace(account, digest_time=DIGEST_PRESETS[key]))
+    else:
+        fw.reprompt(turn, turn.t._("Please tap one of the options."))
+
+
 FLOW = fw.register(
     fw.Flow(
         NAME,
@@ -210,6 +240,7 @@ FLOW = fw.register(
             "qualifications": profile.qualifications_step(_saved_qualifications),
             "availability": profile.availability_step(_saved_availability),
             "quiet": fw.Step(_quiet_prompt, _quiet_handle, takes_text=False),
+            "digest": fw.Step(_digest_prompt, _digest_handle, takes_text=False),
         },
     )
 )

@@ -63,7 +63,7 @@ def _time_window(row: PostingRow) -> TimeWindow:
     )
 
 
-def _posting(row: PostingRow) -> Posting:
+def posting_of(row: PostingRow) -> Posting:
     return Posting(
         id=row.id,
         kind=PostingKind(row.kind),
@@ -129,7 +129,7 @@ class PostingRepository:
             row.created_at = posting.created_at
         self._session.add(row)
         self._session.flush()
-        return _posting(row)
+        return posting_of(row)
 
     def _get_row(self, posting_id: int) -> PostingRow:
         row = self._session.get(PostingRow, posting_id)
@@ -138,7 +138,7 @@ class PostingRepository:
         return row
 
     def get(self, posting_id: int) -> Posting:
-        return _posting(self._get_row(posting_id))
+        return posting_of(self._get_row(posting_id))
 
     def update(self, posting: Posting) -> Posting:
         if posting.id is None:
@@ -149,16 +149,16 @@ class PostingRepository:
             raise ValueError("use transition() to change a posting's status")
         _fill(row, posting)
         self._session.flush()
-        return _posting(row)
+        return posting_of(row)
 
     def transition(self, posting_id: int, event: PostingEvent) -> Posting:
         """Apply a lifecycle event; an illegal one raises before anything is written."""
         row = self._get_row(posting_id)
-        changed = _posting(row).apply(event)
+        changed = posting_of(row).apply(event)
         row.status = changed.status.value
         row.status_changed_at = utcnow()
         self._session.flush()
-        return _posting(row)
+        return posting_of(row)
 
     def by_owner(self, account_id: int) -> list[Posting]:
         rows = self._session.scalars(
@@ -166,7 +166,7 @@ class PostingRepository:
             .where(PostingRow.owner_account_id == account_id)
             .order_by(PostingRow.created_at.desc(), PostingRow.id.desc())
         )
-        return [_posting(r) for r in rows]
+        return [posting_of(r) for r in rows]
 
     def count(self) -> int:
         return int(self._session.scalar(select(func.count(PostingRow.id))) or 0)
@@ -220,7 +220,7 @@ class PostingRepository:
         statement = statement.order_by(PostingRow.starts_at, PostingRow.id).limit(wanted.limit)
         found: list[tuple[Posting, float | None]] = []
         for row in self._session.scalars(statement):
-            posting = _posting(row)
+            posting = posting_of(row)
             distance = None
             if centre is not None and radius is not None:
                 distance = centre.distance_km(posting.place.point)
@@ -230,6 +230,27 @@ class PostingRepository:
                 continue
             found.append((posting, distance))
         return found
+
+    def ended(self, now: datetime, limit: int = 500) -> list[int]:
+        """Open postings (in review, published, paused) whose time window is over."""
+        return list(
+            self._session.scalars(
+                select(PostingRow.id)
+                .where(
+                    PostingRow.status.in_(
+                        [
+                            PostingStatus.PENDING_REVIEW.value,
+                            PostingStatus.PUBLISHED.value,
+                            PostingStatus.PAUSED.value,
+                        ]
+                    ),
+                    PostingRow.ends_at.is_not(None),
+                    PostingRow.ends_at <= now,
+                )
+                .order_by(PostingRow.ends_at, PostingRow.id)
+                .limit(limit)
+            )
+        )
 
     def record_interest(self, posting_id: int, account_id: int) -> bool:
         """True when this is the account's first interest in the posting."""

@@ -1,7 +1,9 @@
 """The layering of DESIGN.md ("Layers"), checked on the source with `ast`.
 
 Imports point downwards only: bot → nlu, matching, storage, domain; matching → domain;
-storage → domain; nlu → nothing of ours but domain value types; domain → nothing of ours.
+storage → domain, and the query interfaces matching defines for it to implement; nlu → nothing of
+ours but domain value types; domain → nothing of ours. A benchmark script drives the whole stack
+from the top, like the CLI, and nothing imports it.
 No platform type (telegram.*, nio.*) leaves bot/channels/; no SQLAlchemy type leaves storage/.
 """
 
@@ -21,8 +23,11 @@ ALLOWED_OURS = {
     "domain": frozenset(),
     "nlu": frozenset({"domain"}),
     "matching": frozenset({"domain"}),
-    "storage": frozenset({"domain"}),
+    "storage": frozenset({"domain", "matching"}),
 }
+# the query interfaces (protocols and their record types) matching defines and storage implements
+MATCHING_INTERFACES = frozenset({"matching.retrieval", "matching.scoring", "matching.targeting"})
+SCRIPTS = frozenset({"matching/bench.py"})
 
 # The domain is pure: no I/O, no databases, no network, no processes, no dynamic imports.
 IO_MODULES = frozenset(
@@ -70,7 +75,11 @@ IO_BUILTINS = frozenset({"open", "input", "print", "__import__", "exec", "eval"}
 
 
 def python_files(package: str, root: Path = ROOT) -> list[Path]:
-    return sorted((root / package).rglob("*.py"))
+    return sorted(
+        path
+        for path in (root / package).rglob("*.py")
+        if path.relative_to(root).as_posix() not in SCRIPTS
+    )
 
 
 def imported_top_levels(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
@@ -186,8 +195,28 @@ def test_layer_imports_point_downwards(package: str) -> None:
     assert violations(package, forbidden) == []
 
 
-def test_storage_does_not_import_bot_nlu_or_matching() -> None:
-    assert violations("storage", frozenset({"bot", "nlu", "matching"})) == []
+def test_storage_does_not_import_bot_or_nlu() -> None:
+    assert violations("storage", frozenset({"bot", "nlu"})) == []
+
+
+def test_storage_takes_only_the_query_interfaces_from_matching() -> None:
+    used = set()
+    for path in python_files("storage"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("matching"):
+                used.add(node.module)
+            elif isinstance(node, ast.Import):
+                used.update(a.name for a in node.names if a.name.startswith("matching"))
+    assert used <= MATCHING_INTERFACES
+
+
+def test_nothing_imports_a_script() -> None:
+    modules = {script.removesuffix(".py").replace("/", ".") for script in SCRIPTS}
+    for package in OUR_PACKAGES:
+        for path in python_files(package):
+            text = path.read_text(encoding="utf-8")
+            assert not any(module in text for module in modules), path
 
 
 def test_nlu_does_not_import_bot_storage_or_matching() -> None:

@@ -178,7 +178,9 @@ def test_free_now_shows_what_is_open_in_the_next_hours(engine: DialogueEngine) -
     )
     seed.person(engine.database, "zara", language="en")
     chat = Chat(engine, "zara", language="en")
-    reply = chat.say("i'm free right now")
-    assert "1 result for" in reply
+    assert "How long do you have?" in chat.say("i'm free right now")
+    assert "Where are you?" in chat.tap("2 hours")
+    reply = chat.tap("Near my home area")
+    assert "you're free until 5:00" in squash(reply)
     assert "Repair café needs a hand" in reply
     assert "Sorting donations" not in reply

@@ -1,0 +1,337 @@
+"""Delivers neutral `Outgoing` messages through the Telegram Bot API (python-telegram-bot 22).
+
+Rendering: text as HTML with the user-supplied content escaped; choices as an inline keyboard,
+one button per row; a location request as a one-time reply keyboard; a location pin as a venue
+after the text. Pacing and retries belong to the outbox worker, so PTB neither rate-limits nor
+retries here, and every PTB error is translated into RetryLater or Undeliverable."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import warnings
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.delivery import AsyncSender, RetryLater, Undeliverable
+from bot.messages import Choice, Outgoing
+from domain.actors import Platform
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH: Final = 4096  # Telegram counts after entity parsing, in UTF-16 code units
+MAX_CALLBACK_DATA_BYTES: Final = 64
+LOCATION_BUTTON_LABEL: Final = "📍 Standort senden / Share location"
+DEFAULT_BASE_URL: Final = "https://api.telegram.org/bot"
+DEFAULT_BASE_FILE_URL: Final = "https://api.telegram.org/file/bot"
+
+# BadRequest descriptions meaning the chat itself is gone for the bot
+_CHAT_GONE: Final = ("chat not found", "peer_id_invalid", "user not found")
+# an edit target that cannot be edited any more: the new content goes out as a new message
+_EDIT_GONE: Final = (
+    "message to edit not found",
+    "message can't be edited",
+    "there is no text in the message to edit",
+)
+_INTEGER = re.compile(r"-?\d+")
+# loggers that print the request URL, which carries the token (httpx at INFO, PTB at DEBUG)
+_URL_LOGGERS: Final = ("httpx", "telegram.Bot")
+_guarded_tokens: set[str] = set()
+
+
+class _RedactToken(logging.Filter):
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the handler's to report, not ours
+            return True
+        if self._token in message:
+            record.msg = message.replace(self._token, "<token>")
+            record.args = None
+        return True
+
+
+def _guard_logs(token: str) -> None:
+    """Keep the token out of third-party log lines (once per token and process)."""
+    if token in _guarded_tokens:
+        return
+    _guarded_tokens.add(token)
+    for name in _URL_LOGGERS:
+        logging.getLogger(name).addFilter(_RedactToken(token))
+
+
+def fit_text(text: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    """Cut to Telegram's length limit between code points, with an ellipsis when cut.
+
+    Cutting happens before HTML escaping, so an entity such as `&amp;` is never split, and
+    escaping does not count against the limit (Telegram measures the parsed text)."""
+    if _utf16_length(text) <= limit:
+        return text
+    budget = limit - 1  # room for the ellipsis
+    used = 0
+    end = 0
+    for index, char in enumerate(text):
+        width = 2 if ord(char) > 0xFFFF else 1
+        if used + width > budget:
+            break
+        used += width
+        end = index + 1
+    return text[:end].rstrip() + "…"
+
+
+def render_text(text: str) -> str:
+    """User-supplied content as safe HTML for parse_mode=HTML."""
+    return html.escape(fit_text(text), quote=False)
+
+
+def _inline_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """One button per row; the payload travels as callback_data, so it must fit 64 bytes."""
+    if not choices:
+        return None
+    rows = []
+    for choice in choices:
+        size = len(choice.payload.encode("utf-8"))
+        if not 1 <= size <= MAX_CALLBACK_DATA_BYTES:
+            raise ValueError(
+                f"choice payload is {size} bytes; Telegram's callback_data takes 1 to "
+                f"{MAX_CALLBACK_DATA_BYTES}"
+            )
+        rows.append([InlineKeyboardButton(choice.label, callback_data=choice.payload)])
+    return InlineKeyboardMarkup(rows)
+
+
+def _location_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(LOCATION_BUTTON_LABEL, request_location=True)]],
+        one_time_keyboard=True,
+        resize_keyboard=True,
+    )
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _chat_id(chat_id: str) -> int | str:
+    return int(chat_id) if _INTEGER.fullmatch(chat_id) else chat_id
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """The Telegram `AsyncSender`: `async with TelegramSender(token) as sender: ...`.
+
+    `base_url`/`base_file_url` point it at a stand-in (`f"{root}/bot"`, `f"{root}/file/bot"`)."""
+
+    platform: Platform = Platform.TELEGRAM
+    # a send whose answer was lost may have gone out: resending can duplicate it
+    idempotent: bool = False
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str | None = None,
+        base_file_url: str | None = None,
+        timeout_s: float = 10.0,
+        pool_size: int = 64,
+    ) -> None:
+        if not token:
+            raise ValueError("a bot token is required")
+        self._token = token
+        _guard_logs(token)  # before Bot(): PTB logs the base URL with the token on creation
+        # Concurrent sends from the outbox workers share the pool; no rate limiter, no retries:
+        # the outbox paces and retries with its own bookkeeping.
+        request = HTTPXRequest(
+            connection_pool_size=pool_size,
+            read_timeout=timeout_s,
+            write_timeout=timeout_s,
+            connect_timeout=timeout_s,
+            pool_timeout=timeout_s,
+        )
+        self._bot = Bot(
+            token,
+            base_url=base_url or DEFAULT_BASE_URL,
+            base_file_url=base_file_url or DEFAULT_BASE_FILE_URL,
+            request=request,
+        )
+
+    @property
+    def bot(self) -> Bot:
+        """The PTB bot, for the Telegram adapter in this package to share."""
+        return self._bot
+
+    @property
+    def username(self) -> str:
+        """The bot's @username without the @ (after start)."""
+        return self._bot.username
+
+    async def start(self) -> None:
+        """Open the HTTP pool and check the token with getMe."""
+        try:
+            await self._bot.initialize()
+        except InvalidToken:
+            raise ValueError("Telegram rejected the bot token") from None
+        except TelegramError as error:
+            raise self._translate(error) from self._cause(error)
+
+    async def stop(self) -> None:
+        await self._bot.shutdown()
+
+    async def __aenter__(self) -> TelegramSender:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    def is_group(self, chat_id: str) -> bool:
+        # negative ids are groups, supergroups and channels; "@name" addresses a public one
+        return chat_id.startswith(("-", "@"))
+
+    async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
+        keyboard = _inline_keyboard(message.choices)  # ValueError before anything goes out
+        text = render_text(message.text)
+        chat_id = _chat_id(message.chat_id)
+        message_id: str | None = None
+        try:
+            if replaces is not None:
+                message_id = await self._edit(chat_id, replaces, text, keyboard)
+            edited = message_id is not None
+            if message_id is None:
+                markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = keyboard
+                if markup is None and message.request_location:
+                    markup = _location_keyboard()
+                sent = await self._bot.send_message(
+                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+                message_id = str(sent.message_id)
+        except TelegramError as error:
+            raise self._translate(error) from self._cause(error)
+        await self._follow_ups(message, chat_id, edited=edited)
+        return message_id
+
+    async def _edit(
+        self,
+        chat_id: int | str,
+        replaces: str,
+        text: str,
+        keyboard: InlineKeyboardMarkup | None,
+    ) -> str | None:
+        """Edit in place; None when the original is gone and a new message must go out."""
+        if not _INTEGER.fullmatch(replaces):
+            return None
+        try:
+            await self._bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=int(replaces),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+            )
+        except BadRequest as error:
+            reason = str(error).lower()
+            if "message is not modified" in reason:
+                return replaces  # the retry of an edit that already went through
+            if any(gone in reason for gone in _EDIT_GONE):
+                return None
+            raise
+        return replaces
+
+    async def _follow_ups(self, message: Outgoing, chat_id: int | str, *, edited: bool) -> None:
+        """The parts Telegram cannot attach to the text message.
+
+        The text already went out, so a failure here is logged rather than raised: a RetryLater
+        would make the outbox send the text a second time."""
+        try:
+            # an edited message keeps the venue sent with the original
+            if message.location is not None and not edited:
+                pin = message.location
+                await self._bot.send_venue(
+                    chat_id,
+                    latitude=pin.point.lat,
+                    longitude=pin.point.lon,
+                    title=fit_text(pin.title, 256),
+                    address=fit_text(pin.title, 256),  # required by Telegram; no street at hand
+                )
+            # one reply_markup per message: with choices (or an edit, which cannot carry a
+            # reply keyboard) the location request needs a message of its own
+            if message.request_location and (message.choices or edited):
+                await self._bot.send_message(
+                    chat_id, LOCATION_BUTTON_LABEL, reply_markup=_location_keyboard()
+                )
+        except TelegramError as error:
+            log.warning("telegram follow-up to chat %s failed: %s", chat_id, self._translate(error))
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._token, "<token>")
+
+    def _cause(self, error: BaseException) -> BaseException | None:
+        """Chain the PTB error unless its text would carry the token into a traceback."""
+        return None if self._token in f"{error!s}{error!r}" else error
+
+    def _translate(self, error: TelegramError) -> RetryLater | Undeliverable:
+        reason = self._redact(str(error))
+        if isinstance(error, RetryAfter):
+            with warnings.catch_warnings():
+                # PTB 22 warns that retry_after becomes a timedelta; both types are handled
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = error.retry_after
+            return RetryLater(f"telegram flood control: {reason}", _seconds(wait))
+        if isinstance(error, Forbidden):
+            return Undeliverable(f"telegram: {reason}", blocked=True)
+        if isinstance(error, ChatMigrated):
+            return Undeliverable(
+                f"telegram: the group moved to chat {error.new_chat_id}", blocked=True
+            )
+        if isinstance(error, BadRequest):  # before NetworkError, its base class
+            gone = any(marker in reason.lower() for marker in _CHAT_GONE)
+            return Undeliverable(f"telegram: {reason}", blocked=gone)
+        if isinstance(error, InvalidToken):
+            # a configuration fault, not the message's: keep it queued until the token is fixed
+            return RetryLater("telegram rejected the bot token")
+        # TimedOut, NetworkError (including 5xx), Conflict, unparsable answers: transient
+        return RetryLater(f"telegram: {reason}")
+
+
+if TYPE_CHECKING:
+
+    def _conforms(sender: TelegramSender) -> AsyncSender:
+        return sender  # mypy proves TelegramSender satisfies the outbox's protocol
+
+
+__all__ = [
+    "LOCATION_BUTTON_LABEL",
+    "MAX_CALLBACK_DATA_BYTES",
+    "MAX_TEXT_LENGTH",
+    "TelegramSender",
+    "fit_text",
+    "render_text",
+]

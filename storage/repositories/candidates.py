@@ -1,0 +1,237 @@
+"""The query interfaces of matching/ (CandidateSource, TargetSource), answered with SQL.
+
+Each prefilter is one indexed lookup: equality on status and kind (and topic), the latitude bands
+of the box as a list, the longitude as a range — see domain.places.box_around and the indexes in
+storage/models.py. Only plain columns are read here; whole postings only for the few that the
+matching layer asks for."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, time
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from domain.actors import Availability, QuietHours
+from domain.categories import Category
+from domain.lifecycle import PostingStatus
+from domain.places import GeoBox, GeoPoint
+from domain.postings import Posting, PostingKind, Urgency
+from domain.qualifications import Qualification
+from matching.retrieval import CandidateQuery, PostingSketch
+from matching.scoring import FreeNow, VolunteerProfile
+from matching.targeting import VolunteerSketch
+from storage.models import (
+    AccountInterestRow,
+    AccountQualificationRow,
+    AccountRow,
+    FreeNowWindowRow,
+    IdentityRow,
+    PostingRow,
+    PushAlertRow,
+)
+from storage.repositories.postings import posting_of
+
+DEFAULT_REACH_KM = 5.0
+
+
+def _clock(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)
+
+
+class SqlCandidates:
+    """CandidateSource and TargetSource on one session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # ---- postings --------------------------------------------------------------------------
+
+    def posting_sketches(self, query: CandidateQuery) -> list[PostingSketch]:
+        p = PostingRow
+        conditions = [
+            p.status == PostingStatus.PUBLISHED.value,
+            p.kind.in_(sorted(k.value for k in query.kinds)),
+            p.geo_band.in_(query.box.bands),
+            p.lon.between(query.box.lon_min, query.box.lon_max),
+            or_(p.ends_at.is_(None), p.ends_at > query.time_from),
+            or_(p.starts_at.is_(None), p.starts_at < query.time_to),
+        ]
+        if query.categories:
+            conditions.append(p.category.in_(sorted(c.value for c in query.categories)))
+        if query.exclude_owner_id is not None:
+            conditions.append(p.owner_account_id != query.exclude_owner_id)
+        rows = self._session.execute(
+            select(
+                p.id,
+                p.kind,
+                p.category,
+                p.lat,
+                p.lon,
+                p.radius_km,
+                p.urgency,
+                p.created_at,
+                p.owner_account_id,
+            )
+            .where(*conditions)
+            .limit(query.limit)
+        )
+        return [
+            PostingSketch(
+                id=row.id,
+                kind=PostingKind(row.kind),
+                category=Category(row.category),
+                lat=row.lat,
+                lon=row.lon,
+                radius_km=row.radius_km,
+                urgency=Urgency(row.urgency),
+                created_at=row.created_at,
+                owner_account_id=row.owner_account_id,
+            )
+            for row in rows
+        ]
+
+    def postings(self, ids: Sequence[int]) -> list[Posting]:
+        if not ids:
+            return []
+        rows = self._session.scalars(select(PostingRow).where(PostingRow.id.in_(list(ids))))
+        return [posting_of(row) for row in rows]
+
+    # ---- volunteers ------------------------------------------------------------------------
+
+    def volunteer_sketches(self, box: GeoBox, exclude_account_id: int) -> list[VolunteerSketch]:
+        a = AccountRow
+        reachable = exists().where(
+            IdentityRow.account_id == a.id, IdentityRow.unreachable_at.is_(None)
+        )
+        rows = self._session.execute(
+            select(
+                a.id,
+                a.home_lat,
+                a.home_lon,
+                a.home_radius_km,
+                a.time_zone,
+                a.quiet_start_minute,
+                a.quiet_end_minute,
+            ).where(
+                a.home_band.in_(box.bands),
+                a.home_lon.between(box.lon_min, box.lon_max),
+                a.notifications_enabled.is_(True),
+                a.consent_at.is_not(None),
+                a.id != exclude_account_id,
+                reachable,
+            )
+        )
+        return [
+            VolunteerSketch(
+                account_id=row.id,
+                lat=row.home_lat,
+                lon=row.home_lon,
+                reach_km=row.home_radius_km or DEFAULT_REACH_KM,
+                time_zone=row.time_zone,
+                quiet_hours=QuietHours(_clock(row.quiet_start_minute), _clock(row.quiet_end_minute))
+                if row.quiet_start_minute is not None and row.quiet_end_minute is not None
+                else None,
+            )
+            for row in rows
+        ]
+
+    def _topics_and_skills(
+        self, account_ids: Sequence[int]
+    ) -> tuple[dict[int, set[Category]], dict[int, set[Qualification]]]:
+        interests: dict[int, set[Category]] = defaultdict(set)
+        skills: dict[int, set[Qualification]] = defaultdict(set)
+        ids = list(account_ids)
+        for account_id, category in self._session.execute(
+            select(AccountInterestRow.account_id, AccountInterestRow.category).where(
+                AccountInterestRow.account_id.in_(ids)
+            )
+        ):
+            interests[account_id].add(Category(category))
+        for account_id, key in self._session.execute(
+            select(AccountQualificationRow.account_id, AccountQualificationRow.qualification).where(
+                AccountQualificationRow.account_id.in_(ids)
+            )
+        ):
+            skills[account_id].add(Qualification(key))
+        return interests, skills
+
+    def volunteer_profiles(self, account_ids: Sequence[int]) -> dict[int, VolunteerProfile]:
+        if not account_ids:
+            return {}
+        a = AccountRow
+        rows = self._session.execute(
+            select(
+                a.id, a.home_lat, a.home_lon, a.home_radius_km, a.time_zone, a.availability
+            ).where(a.id.in_(list(account_ids)), a.home_lat.is_not(None))
+        ).all()
+        interests, skills = self._topics_and_skills([row.id for row in rows])
+        return {
+            row.id: VolunteerProfile(
+                account_id=row.id,
+                home=GeoPoint(row.home_lat, row.home_lon),
+                reach_km=row.home_radius_km or DEFAULT_REACH_KM,
+                time_zone=row.time_zone,
+                interests=frozenset(interests.get(row.id, ())),
+                qualifications=frozenset(skills.get(row.id, ())),
+                availability=frozenset(Availability(v) for v in row.availability or ()),
+            )
+            for row in rows
+        }
+
+    def free_now_windows(self, box: GeoBox, now: datetime) -> list[FreeNow]:
+        w = FreeNowWindowRow
+        # an alert nobody can receive would still take a place in the wave and under the cap
+        reachable = exists().where(
+            IdentityRow.account_id == w.account_id, IdentityRow.unreachable_at.is_(None)
+        )
+        rows = self._session.execute(
+            select(w.account_id, w.lat, w.lon, w.radius_km, w.starts_at, w.ends_at)
+            .join(AccountRow, AccountRow.id == w.account_id)
+            .where(
+                w.geo_band.in_(box.bands),
+                w.lon.between(box.lon_min, box.lon_max),
+                w.starts_at <= now,
+                w.ends_at > now,
+                AccountRow.consent_at.is_not(None),
+                reachable,
+            )
+        ).all()
+        interests, skills = self._topics_and_skills([row.account_id for row in rows])
+        return [
+            FreeNow(
+                account_id=row.account_id,
+                point=GeoPoint(row.lat, row.lon),
+                radius_km=row.radius_km,
+                start=row.starts_at,
+                end=row.ends_at,
+                interests=frozenset(interests.get(row.account_id, ())),
+                qualifications=frozenset(skills.get(row.account_id, ())),
+            )
+            for row in rows
+        ]
+
+    def alerted_for(self, posting_id: int) -> set[int]:
+        return set(
+            self._session.scalars(
+                select(PushAlertRow.account_id).where(PushAlertRow.posting_id == posting_id)
+            )
+        )
+
+    def urgent_alerts_since(self, account_ids: Sequence[int], since: datetime) -> dict[int, int]:
+        if not account_ids:
+            return {}
+        rows = self._session.execute(
+            select(PushAlertRow.account_id, func.count())
+            .where(
+                and_(
+                    PushAlertRow.account_id.in_(list(account_ids)),
+                    PushAlertRow.reason == "urgent",
+                    PushAlertRow.created_at >= since,
+                )
+            )
+            .group_by(PushAlertRow.account_id)
+        )
+        return {account_id: int(n) for account_id, n in rows}
