@@ -94,7 +94,7 @@ class Place:
 # bands and, within each, a longitude range: an equality plus a range on one B-tree index, which
 # SQLite and PostgreSQL both answer without reading anything outside the box.
 GEO_BAND_DEG = 0.02
-KM_PER_DEG_LAT = 111.2
+KM_PER_DEG_LAT = math.pi * EARTH_RADIUS_KM / 180  # the sphere haversine_km measures on
 
 
 def geo_band(lat: float) -> int:

@@ -166,7 +166,7 @@ def matches_for_posting(
         lambda candidate: score_postings(posting, candidate, now),
         now,
         k,
-        None,
+        weight,
     )
 
 

@@ -126,8 +126,8 @@ COMMANDS: dict[str, Handler] = {
     "/einstellungen": settings.begin,
     "/now": free_now.begin,
     "/jetzt": free_now.begin,
-    "/stop": free_now.end,
-    "/stopp": free_now.end,
+    "/end": free_now.end,
+    "/ende": free_now.end,
 }
 MENU: dict[str, Handler] = {
     "start": _start,

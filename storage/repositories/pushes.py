@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -372,8 +373,16 @@ class PushRepository:
     def mark_digest_sent(self, account_id: int, now: datetime) -> bool:
         """Close the account's pending items and note the digest; False if another process
         sent today's digest in the meantime (then nothing changes)."""
-        account = self._session.get(AccountRow, account_id, with_for_update=True)
+        # the lock makes a second process wait for the first; populate_existing reads what the
+        # first one committed even when this session has the account loaded already
+        account = self._session.get(
+            AccountRow, account_id, with_for_update=True, populate_existing=True
+        )
         if account is None:
+            return False
+        zone = ZoneInfo(account.time_zone)
+        last = account.last_digest_at
+        if last is not None and last.astimezone(zone).date() >= now.astimezone(zone).date():
             return False
         self._session.execute(
             update(DigestItemRow)

@@ -41,7 +41,9 @@ def _club_posts_urgent_need(engine: DialogueEngine) -> tuple[Chat, int]:
     erik = seed.person(engine.database, "erik", name="Erik")
     seed.club(engine.database, erik, "Tierschutzverein Aachen e.V.", verified=True)
     chat = Chat(engine, "erik", language="de")
-    reply = chat.say("dringend: brauche heute abend 1 person zum gassi gehen im tierheim eilendorf")
+    reply = chat.say(
+        "dringend: brauchen heute abend 2 leute zum gassi gehen im tierheim in eilendorf"
+    )
     assert "Dringend: ja" in reply
     reply = chat.tap("Veröffentlichen")
     assert "Veröffentlicht!" in reply
@@ -61,10 +63,14 @@ def test_dringendes_gesuch_alarmiert_in_wellen_und_stoppt_bei_zusage(
     # wave 1: 2 km around Eilendorf reaches Vera only
     assert "Ich habe 1 Freiwillige*n in der Nähe alarmiert" in squash(erik_chat.seen[-1])
     assert _alerted(engine, need) == {vera: None}
-    vera_chat, paul_chat = Chat(engine, "vera"), Chat(engine, "paul")
+    vera_chat, paul_chat, fenja_chat = (
+        Chat(engine, "vera"),
+        Chat(engine, "paul"),
+        Chat(engine, "fenja"),
+    )
     alert = vera_chat.pending()
     assert "🚨 Dringend:" in alert
-    assert "Tierheim" in alert or "tierheim" in alert.lower()
+    assert "Gesuchte Helfer*innen: 2" in alert
     assert vera_chat.choice_labels == ["🙋 Ich helfe", "Nicht jetzt"]
     assert paul_chat.pending() == ""
 
@@ -73,22 +79,28 @@ def test_dringendes_gesuch_alarmiert_in_wellen_und_stoppt_bei_zusage(
     assert _alerted(engine, need) == {vera: None, paul: None}
     assert "🚨 Dringend:" in paul_chat.pending()
 
-    # Paul helps: he gets the details, Erik is told, the need has its one helper
+    # Paul helps: he gets the details, Erik is told; one of two helpers found
     reply = paul_chat.tap("Ich helfe")
     assert "Danke!" in reply
     assert "📍" in reply
     assert "Paul hilft bei" in squash(erik_chat.pending())
-    # Vera's alert is followed up, and no third wave goes out to Fenja
-    assert "Schon erledigt" in vera_chat.pending()
-    assert pushes.run_due_waves(engine.database, NOW + 3 * WAVE_GAP, engine.settings.pushes) == 0
-    assert fenja not in _alerted(engine, need)
+
+    # wave 3 widens to 10 km and reaches Fenja in Eschweiler
+    assert pushes.run_due_waves(engine.database, NOW + 2 * WAVE_GAP, engine.settings.pushes) == 1
+    assert "🚨 Dringend:" in fenja_chat.pending()
+
+    # Vera says yes too: that makes two, the alerting stops, Fenja's alert is followed up
+    assert "Danke!" in vera_chat.tap("Ich helfe")
+    assert "Vera hilft bei" in squash(erik_chat.pending())
+    assert "Schon erledigt" in fenja_chat.pending()
+    assert pushes.run_due_waves(engine.database, NOW + 4 * WAVE_GAP, engine.settings.pushes) == 0
     with engine.database.unit_of_work() as uow:
         campaign = uow.pushes.campaign(need)
     assert campaign is not None
     assert campaign.finish_reason == "enough"
-    # a late "yes" from Vera is thanked, not counted
-    assert "Schon erledigt" in vera_chat.tap("Ich helfe")
-    assert _alerted(engine, need)[vera] is None
+    # a late "yes" from Fenja is thanked, not counted
+    assert "Schon erledigt" in fenja_chat.tap("Ich helfe")
+    assert _alerted(engine, need) == {vera: "help", paul: "help", fenja: None}
 
 
 def test_nicht_jetzt_und_absage(engine: DialogueEngine) -> None:
@@ -102,7 +114,7 @@ def test_nicht_jetzt_und_absage(engine: DialogueEngine) -> None:
     assert _alerted(engine, need)[vera] == "not_now"
     # Erik withdraws the need: Paul (unanswered) hears it is cancelled, Vera said "not now"
     erik_chat.say("/meine")
-    erik_chat.tap("Gassi")
+    erik_chat.tap("gassi")
     erik_chat.tap("Zurückziehen")
     assert "Abgesagt" in paul_chat.pending()
     assert vera_chat.pending() == ""
@@ -227,7 +239,7 @@ def test_zeitfenster_selbst_beenden(engine: DialogueEngine) -> None:
     reply = chat.tap("Zuhause")
     assert "frei bis 16:00" in squash(reply)
     assert "Gerade ist in deiner Nähe nichts offen" in reply
-    assert "gelöscht" in chat.tap("Beenden")
+    assert "gelöscht" in chat.tap("beenden")
     with engine.database.unit_of_work() as uow:
         assert uow.pushes.window_record(lena) is None
-    assert "nicht gesagt" in chat.say("/stopp")
+    assert "nicht gesagt" in chat.say("/ende")
