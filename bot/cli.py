@@ -12,9 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import SchemaOutdated, build_app, open_database
-from bot.channels.console.adapter import ConsoleSession, run_console
+from bot.background import BackgroundPushes
+from bot.channels.console.adapter import ConsoleSender, ConsoleSession, run_console
 from bot.config import AppConfig, ConfigError, load_config
+from bot.delivery import deliver_due
 from bot.demo_loader import load_demo_data
+from bot.scheduler import PushScheduler
 from domain.actors import Platform, PlatformIdentity
 from domain.errors import ValidationError
 from storage.migrate import current_revision, head_revision, upgrade
@@ -66,13 +69,23 @@ def _chat(config: AppConfig, user: str, language: str | None) -> int:
     app = build_app(config, home_municipality=config.channels.console.municipality)
     session = ConsoleSession(user, app.engine.settings.municipalities, language_hint=language)
     interactive = sys.stdin.isatty()
+    background = None
     if interactive:
         print(f"Ehrenamt-Bot · console:{user} · /quit to leave, /start to begin\n")
+        # waves, digests and expiry run meanwhile; pushes for this user show up unasked
+        sender = ConsoleSender(session, lambda text: print("\n" + text, end="", flush=True))
+        background = BackgroundPushes(
+            PushScheduler(app.database, app.engine.settings.pushes),
+            lambda: deliver_due(app.database, Platform.CONSOLE, sender, chat_id=user),
+        )
+        background.start()
     try:
         run_console(app.engine, session, sys.stdin, sys.stdout, prompt="> " if interactive else "")
     except KeyboardInterrupt:
         print()
     finally:
+        if background is not None:
+            background.stop()
         app.database.dispose()
     return 0
 
