@@ -1,19 +1,45 @@
-"""Delivery of outbox messages through a channel's sender.
+"""The outbox worker: delivers queued replies and pushes through a channel's sender, within the
+platform's rate limits (DESIGN.md, flow step 3).
 
-Rate limiting and parallel workers come with the push issue; the contract is already the one
-the platforms need: a transient failure is retried later, a permanent one is given up."""
+- A worker claims the head of each chat's queue (storage: OutboxRepository.claim) and commits
+  before sending, so several workers share one queue and a chat's messages still go out in order.
+- The overall limit is waited out in place (nothing on the platform may go anyway); a chat that
+  must wait hands its row back with a not_before, so one busy chat never stalls the others.
+  Sends to different chats overlap (max_in_flight), so latency does not cap the rate; a send
+  counts against the limits until it has ended, so varying latency cannot bunch arrivals.
+- Every outcome is committed right after the send: a crash loses nothing and resends nothing.
+  A claim whose worker died is failed as "outcome unknown", or resent only where the sender is
+  idempotent (Matrix transaction ids).
+- Message texts are personal data: nothing here logs them."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
+import os
+import socket
+import time
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.messages import Outgoing
 from domain.actors import Platform
+from storage.records import OutboxMessage, OutboxStatus
 from storage.unit_of_work import Database
 
+if TYPE_CHECKING:
+    from bot.config import RateLimitConfig
+
 log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[object]]
 
 
 class RetryLater(Exception):
@@ -52,37 +78,604 @@ class AsyncSender(Protocol):
         ...
 
 
-class Sender(Protocol):
-    def send(self, message: Outgoing) -> str | None:
-        """Deliver; returns the platform's message id when it has one."""
-        ...
+# ---------------------------------------------------------------------------------------------
+# Rate limits
+
+
+def _window(rate: float, unit_s: float) -> tuple[int, float]:
+    """`rate` per `unit_s` as "at most N in any W seconds", never above the rate in any window of
+    the unit: 25/s → 25 per 1 s, 2.5/s → 2 per 1 s, 0.2/s → 1 per 5 s."""
+    if rate >= 1:
+        return math.floor(rate), unit_s
+    return 1, unit_s / rate
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    messages_per_second: float  # overall, per platform
+    per_chat_per_second: float  # per private chat
+    per_group_per_minute: float  # per group chat (instead of the per-chat limit)
+
+    def __post_init__(self) -> None:
+        if min(self.messages_per_second, self.per_chat_per_second, self.per_group_per_minute) <= 0:
+            raise ValueError("rate limits must be positive")
+
+    @classmethod
+    def from_config(cls, config: RateLimitConfig) -> RateLimits:
+        return cls(
+            messages_per_second=config.messages_per_second,
+            per_chat_per_second=config.per_chat_per_second,
+            per_group_per_minute=config.per_group_per_minute,
+        )
+
+    @property
+    def overall_window(self) -> tuple[int, float]:
+        return _window(self.messages_per_second, 1.0)
+
+    @property
+    def chat_window(self) -> tuple[int, float]:
+        return _window(self.per_chat_per_second, 1.0)
+
+    @property
+    def group_window(self) -> tuple[int, float]:
+        return _window(self.per_group_per_minute, 60.0)
+
+
+# a terminal has no limits; these only keep the arithmetic finite
+CONSOLE_LIMITS = RateLimits(
+    messages_per_second=100_000, per_chat_per_second=100_000, per_group_per_minute=100_000
+)
+
+
+class _Send:
+    __slots__ = ("ended",)
+
+    def __init__(self, ended: float | None) -> None:
+        self.ended = ended  # None while under way
+
+
+class SlidingWindow:
+    """At most `limit` events in any window of `window_s` seconds, as the platforms count.
+
+    Windows are half-open: an event exactly `window_s` after another no longer shares its
+    window. A send reaches the platform at some moment between its start and its end, so it
+    counts from when it ended (`begin` … `finish`): however the latency varies, the platform
+    never sees more than `limit` in a window. The clock is injectable for fake time."""
+
+    def __init__(self, limit: int, window_s: float, monotonic: Monotonic = time.monotonic) -> None:
+        if limit < 1 or window_s <= 0:
+            raise ValueError("a window needs limit >= 1 and a positive length")
+        self.limit = limit
+        self.window_s = window_s
+        self._monotonic = monotonic
+        self._sends: list[_Send] = []
+        self._paused_until = -math.inf
+
+    def _forget(self, now: float) -> None:
+        horizon = now - self.window_s
+        if any(s.ended is not None and s.ended <= horizon for s in self._sends):
+            self._sends = [s for s in self._sends if s.ended is None or s.ended > horizon]
+
+    def wait_time(self) -> float:
+        """Seconds until the next event is allowed; 0 when it is allowed now."""
+        now = self._monotonic()
+        self._forget(now)
+        wait = self._paused_until - now
+        if len(self._sends) >= self.limit:
+            ends = sorted(math.inf if s.ended is None else s.ended for s in self._sends)
+            # the limit-th latest end; one still under way ends now at the earliest
+            wait = max(wait, min(ends[-self.limit], now) + self.window_s - now)
+        return max(wait, 0.0)
+
+    def begin(self) -> _Send:
+        send = _Send(None)
+        self._sends.append(send)
+        return send
+
+    def finish(self, send: _Send) -> None:
+        send.ended = self._monotonic()
+
+    def record(self) -> None:
+        """An event that began and ended now."""
+        self._sends.append(_Send(self._monotonic()))
+
+    def pause(self, seconds: float) -> None:
+        """Allow nothing for `seconds` (the platform said so, e.g. a 429's retry_after)."""
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+
+    def idle(self) -> bool:
+        """Nothing under way or in the window, no pause: forgetting it changes nothing."""
+        now = self._monotonic()
+        self._forget(now)
+        return not self._sends and self._paused_until <= now
+
+
+class DeliveryLimiter:
+    """One platform's limits: overall, plus per private chat or per group chat.
+
+    A group message counts against the overall and its group's window, a private one against
+    the overall and its chat's window. Windows of chats idle for longer than their length are
+    dropped, so the state stays as small as the set of recently active chats."""
+
+    def __init__(self, limits: RateLimits, monotonic: Monotonic = time.monotonic) -> None:
+        self.limits = limits
+        self._monotonic = monotonic
+        self._overall = SlidingWindow(*limits.overall_window, monotonic)
+        self._chats: dict[str, SlidingWindow] = {}
+        self._groups: dict[str, SlidingWindow] = {}
+        self._prune_every_s = max(limits.chat_window[1], limits.group_window[1])
+        self._next_prune = monotonic() + self._prune_every_s
+
+    def _windows(self, group: bool) -> dict[str, SlidingWindow]:
+        return self._groups if group else self._chats
+
+    def _window_of(self, chat_id: str, group: bool) -> SlidingWindow:
+        windows = self._windows(group)
+        window = windows.get(chat_id)
+        if window is None:
+            limit, length = self.limits.group_window if group else self.limits.chat_window
+            window = windows[chat_id] = SlidingWindow(limit, length, self._monotonic)
+        return window
+
+    def overall_wait(self) -> float:
+        return self._overall.wait_time()
+
+    def chat_wait(self, chat_id: str, *, group: bool) -> float:
+        window = self._windows(group).get(chat_id)
+        return 0.0 if window is None else window.wait_time()
+
+    def wait_time(self, chat_id: str, *, group: bool) -> float:
+        return max(self.overall_wait(), self.chat_wait(chat_id, group=group))
+
+    def begin(self, chat_id: str, *, group: bool) -> Callable[[], None]:
+        """Count a send from now; call the returned function when it has ended."""
+        overall, chat = self._overall, self._window_of(chat_id, group)
+        sends = overall.begin(), chat.begin()
+        if self._monotonic() >= self._next_prune:
+            self.prune()
+
+        def finish() -> None:
+            overall.finish(sends[0])
+            chat.finish(sends[1])
+
+        return finish
+
+    def record(self, chat_id: str, *, group: bool) -> None:
+        """A send that began and ended now."""
+        self.begin(chat_id, group=group)()
+
+    def pause_chat(self, chat_id: str, *, group: bool, seconds: float) -> None:
+        self._window_of(chat_id, group).pause(seconds)
+
+    def prune(self) -> None:
+        for windows in (self._chats, self._groups):
+            for chat_id in [c for c, window in windows.items() if window.idle()]:
+                del windows[chat_id]
+        self._next_prune = self._monotonic() + self._prune_every_s
+
+    @property
+    def tracked_chats(self) -> int:
+        return len(self._chats) + len(self._groups)
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker
+
+EDIT_WAIT_S = 5.0  # an edit whose original is still queued looks again after this long
+BACKOFF_BASE_S = 2.0
+BACKOFF_MAX_S = 600.0
+# while only rate-limited rows remain, look for newly queued ones at least this often
+IDLE_STEP_S = 1.0
+UNREACHABLE = "recipient unreachable: blocked the bot or left the chat"
+
+
+def backoff_s(attempts: int) -> float:
+    """The wait after the (attempts+1)-th failed try: 2 s, 4 s, 8 s, … up to 10 minutes."""
+    return min(BACKOFF_BASE_S * 2.0 ** min(attempts, 32), BACKOFF_MAX_S)
+
+
+def default_worker_id() -> str:
+    """Unique per process and start, so a restarted worker never mistakes old claims for its own."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _after(now: datetime, seconds: float) -> datetime:
+    # rounded up to the database's microseconds: never due before the limiter allows it
+    return now + timedelta(microseconds=math.ceil(max(seconds, 0.0) * 1_000_000))
+
+
+def _where(error: BaseException) -> str:
+    """Where an exception came from, without its message (which may quote a user's text)."""
+    return "".join(traceback.format_tb(error.__traceback__)).rstrip()
+
+
+@dataclass(slots=True)
+class _Ready:
+    message: OutboxMessage
+    outgoing: Outgoing
+    replaces: str | None  # the platform id of the message this one edits
+    group: bool
+
+
+class OutboxWorker:
+    """Delivers one platform's outbox through its sender; several may run on one database."""
+
+    def __init__(
+        self,
+        database: Database,
+        sender: AsyncSender,
+        limits: RateLimits,
+        *,
+        worker_id: str,
+        max_attempts: int = 8,
+        lease_seconds: float = 60,
+        batch_size: int = 100,
+        max_in_flight: int = 10,
+        clock: Clock = _utcnow,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if min(max_attempts, lease_seconds, batch_size, max_in_flight) <= 0:
+            raise ValueError("max_attempts, lease_seconds, batch sizes must be positive")
+        self._database = database
+        self._sender = sender
+        self._platform = sender.platform.value
+        self.worker_id = worker_id
+        self.limiter = DeliveryLimiter(limits, monotonic)
+        self._max_attempts = max_attempts
+        self._lease = timedelta(seconds=lease_seconds)
+        # a batch stops sending, and a send is abandoned, well before the claim runs out:
+        # together they stay inside the lease, so no other worker recovers a live claim
+        self._batch_budget_s = lease_seconds * 0.4
+        self._send_timeout_s = lease_seconds * 0.4
+        self._batch_size = batch_size
+        self._max_in_flight = max_in_flight
+        self._clock = clock
+        self._monotonic = monotonic
+        self._sleep = sleep
+
+    # -- public ---------------------------------------------------------------------------------
+
+    async def drain(self, chat_id: str | None = None) -> int:
+        """Deliver everything due now (for one chat, when given), waiting as the rate limits
+        demand; returns how many messages went out. Retries and edits waiting for their
+        original are left for later runs."""
+        return await self._drain(chat_id, None)
+
+    async def run(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
+        """Deliver until `stop` is set; expired claims are recovered at start and once a lease."""
+        next_recovery = -math.inf
+        while not stop.is_set():
+            try:
+                if self._monotonic() >= next_recovery:
+                    next_recovery = self._monotonic() + self._lease.total_seconds()
+                    self.recover_expired()
+                await self._drain(None, stop)
+            except Exception:
+                # the worker's own statements carry ids and times, never a message text
+                log.exception("outbox delivery on %s failed; trying again", self._platform)
+            if not stop.is_set():
+                await self._wait(poll_interval, stop)
+
+    def recover_expired(self) -> int:
+        """Settle claims whose worker stopped mid-send (see OutboxRepository.recover_expired)."""
+        with self._database.unit_of_work() as uow:
+            count = uow.outbox.recover_expired(
+                self._platform,
+                self._clock(),
+                resend=self._sender.idempotent,
+                max_attempts=self._max_attempts,
+            )
+            uow.commit()
+        if count:
+            log.warning("%d expired outbox claims on %s recovered", count, self._platform)
+        return count
+
+    # -- draining -------------------------------------------------------------------------------
+
+    async def _drain(self, chat_id: str | None, stop: asyncio.Event | None) -> int:
+        sent = 0
+        # rows this drain handed back for a chat's rate limit, with when they are due again:
+        # they were due when the drain began, so the drain waits for them
+        deferred: dict[int, datetime] = {}
+        while stop is None or not stop.is_set():
+            now = self._clock()
+            with self._database.unit_of_work() as uow:
+                batch = uow.outbox.claim(
+                    self._platform,
+                    now,
+                    self._batch_size,
+                    self.worker_id,
+                    now + self._lease,
+                    chat_id,
+                )
+                uow.commit()
+            if batch:
+                for message in batch:
+                    deferred.pop(message.id, None)
+                sent += await self._deliver_batch(batch, deferred, stop)
+                continue
+            # due yet not claimable: another worker has them
+            deferred = {key: at for key, at in deferred.items() if at > now}
+            if not deferred:
+                break
+            wait = (min(deferred.values()) - now).total_seconds()
+            await self._wait(min(wait, IDLE_STEP_S), stop)
+        return sent
+
+    async def _wait(self, seconds: float, stop: asyncio.Event | None) -> None:
+        if stop is None:
+            await self._sleep(seconds)
+            return
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            stopper.cancel()
+
+    async def _deliver_batch(
+        self,
+        batch: list[OutboxMessage],
+        deferred: dict[int, datetime],
+        stop: asyncio.Event | None,
+    ) -> int:
+        started = self._monotonic()
+        # one row per chat in a batch, so sends to different chats may overlap: with a
+        # platform's latency, one at a time could not reach the allowed rate
+        in_flight: dict[asyncio.Future[bool], int] = {}
+        # handed to the sender, outcome not recorded: never released, left to recovery
+        unsettled: set[int] = set()
+        failure: BaseException | None = None
+        queue: list[_Ready] = []
+        sent = 0
+
+        def reap(done: set[asyncio.Future[bool]]) -> None:
+            nonlocal sent, failure
+            for task in done:
+                message_id = in_flight.pop(task)
+                error = None if task.cancelled() else task.exception()
+                if task.cancelled() or error is not None:
+                    unsettled.add(message_id)
+                    failure = failure or error
+                elif task.result():
+                    sent += 1
+
+        try:
+            queue = self._prepare(batch)
+            while queue:
+                reap({task for task in in_flight if task.done()})
+                if failure is not None or (stop is not None and stop.is_set()):
+                    break
+                if self._monotonic() - started > self._batch_budget_s:
+                    break
+                if len(in_flight) >= self._max_in_flight:
+                    done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    reap(done)
+                    continue
+                index = next(
+                    (
+                        i
+                        for i, item in enumerate(queue)
+                        if self.limiter.chat_wait(item.message.chat_id, group=item.group) <= 0
+                    ),
+                    None,
+                )
+                if index is None:
+                    self._defer(queue, deferred)
+                    queue = []
+                    break
+                overall = self.limiter.overall_wait()
+                if overall > 0:
+                    await self._wait(overall, stop)
+                    continue
+                item = queue.pop(index)
+                # counted from now, before the next check: the send itself starts later
+                finished = self.limiter.begin(item.message.chat_id, group=item.group)
+                in_flight[asyncio.ensure_future(self._send(item, finished))] = item.message.id
+            if in_flight:
+                done, _ = await asyncio.wait(in_flight)
+                reap(done)
+            if failure is not None:
+                raise failure
+        except BaseException:
+            # cancelled or broken: rows not yet handed to the sender go back at once rather
+            # than expiring into "outcome unknown" (rows already settled are no longer claimed,
+            # so the release passes them by); a send cut off midway stays claimed
+            for task in in_flight:
+                task.cancel()
+            keep = unsettled | set(in_flight.values())
+            self._release_quietly([m.id for m in batch if m.id not in keep], "interrupted")
+            raise
+        if queue:
+            # stopping, or the claim is running out: the rest is due again at once
+            reason = "worker stopping" if stop is not None and stop.is_set() else "claim expiring"
+            self._release_quietly([i.message.id for i in queue], reason)
+        return sent
+
+    def _release_quietly(self, message_ids: list[int], reason: str) -> None:
+        try:
+            with self._database.unit_of_work() as uow:
+                uow.outbox.release(
+                    message_ids, self.worker_id, self._clock(), f"released unsent: {reason}"
+                )
+                uow.commit()
+        except Exception:
+            log.exception("could not release %d claimed outbox rows", len(message_ids))
+
+    def _prepare(self, batch: list[OutboxMessage]) -> list[_Ready]:
+        """Settle the rows that need no send (unreachable recipient, edit of a message nobody
+        got, edit of one still queued) and resolve the platform id an edit replaces."""
+        ready: list[_Ready] = []
+        identity_ids = {m.identity_id for m in batch if m.identity_id is not None}
+        with self._database.unit_of_work() as uow:
+            unreachable = uow.identities.unreachable_among(identity_ids)
+            for message in batch:
+                if message.identity_id is not None and message.identity_id in unreachable:
+                    uow.outbox.mark_failed(
+                        message.id, self.worker_id, UNREACHABLE, None, attempted=False
+                    )
+                    uow.commit()
+                    continue
+                try:
+                    outgoing = Outgoing.from_payload(message.payload)
+                except Exception as error:
+                    log.error(
+                        "outbox message %s: unreadable payload (%s)",
+                        message.id,
+                        type(error).__name__,
+                    )
+                    uow.outbox.mark_failed(
+                        message.id, self.worker_id, "unreadable payload", None, attempted=False
+                    )
+                    uow.commit()
+                    continue
+                replaces: str | None = None
+                if outgoing.replaces is not None:
+                    original = uow.outbox.get_by_key(outgoing.replaces)
+                    if original is None or original.status in (
+                        OutboxStatus.FAILED,
+                        OutboxStatus.CANCELLED,
+                    ):
+                        # a follow-up to a message nobody got would make no sense to them
+                        uow.outbox.cancel(
+                            message.id, self.worker_id, "the edited message was never delivered"
+                        )
+                        uow.commit()
+                        continue
+                    if original.status is not OutboxStatus.SENT:
+                        uow.outbox.release(
+                            [message.id],
+                            self.worker_id,
+                            _after(self._clock(), EDIT_WAIT_S),
+                            "waiting for the edited message to go out",
+                        )
+                        uow.commit()
+                        continue
+                    # without a platform id (console) the edit goes out as a new message
+                    replaces = original.platform_message_id
+                group = self._sender.is_group(message.chat_id)
+                ready.append(_Ready(message, outgoing, replaces, group))
+        return ready
+
+    def _defer(self, items: list[_Ready], deferred: dict[int, datetime]) -> None:
+        """Hand back the rows whose chat must wait, each due when its chat may send again."""
+        now = self._clock()
+        with self._database.unit_of_work() as uow:
+            for item in items:
+                wait = self.limiter.chat_wait(item.message.chat_id, group=item.group)
+                at = _after(now, wait)
+                uow.outbox.release([item.message.id], self.worker_id, at, "deferred: rate limit")
+                deferred[item.message.id] = at
+            uow.commit()
+
+    # -- one send -------------------------------------------------------------------------------
+
+    async def _send(self, item: _Ready, finished: Callable[[], None]) -> bool:
+        """Send one row and commit its outcome; True when it went out."""
+        message = item.message
+        scope = asyncio.timeout(self._send_timeout_s)
+        try:
+            async with scope:
+                try:
+                    platform_id = await self._sender.send(item.outgoing, replaces=item.replaces)
+                finally:
+                    finished()
+        except RetryLater as error:
+            if error.retry_after_s:
+                self.limiter.pause_chat(
+                    message.chat_id, group=item.group, seconds=error.retry_after_s
+                )
+            self._retry(message, str(error), error.retry_after_s)
+            return False
+        except Undeliverable as error:
+            self._undeliverable(message, error)
+            return False
+        except TimeoutError as error:
+            if not scope.expired():
+                self._unexpected(message, error)
+            elif self._sender.idempotent:
+                self._retry(message, "send timed out", None)
+            else:
+                # it may have gone out: trying again could send it twice
+                self._fail(message, "outcome unknown: send timed out")
+            return False
+        except Exception as error:
+            self._unexpected(message, error)
+            return False
+        with self._database.unit_of_work() as uow:
+            kept = uow.outbox.mark_sent(message.id, self.worker_id, platform_id, at=self._clock())
+            uow.commit()
+        if not kept:
+            log.warning("outbox message %s went out after its claim was recovered", message.id)
+        return True
+
+    def _unexpected(self, message: OutboxMessage, error: Exception) -> None:
+        log.error(
+            "outbox message %s: sender raised %s\n%s",
+            message.id,
+            type(error).__name__,
+            _where(error),
+        )
+        self._retry(message, f"sender raised {type(error).__name__}", None)
+
+    def _retry(self, message: OutboxMessage, reason: str, retry_after_s: float | None) -> None:
+        attempts = message.attempts + 1
+        if attempts >= self._max_attempts:
+            log.warning("outbox message %s given up after %d attempts", message.id, attempts)
+            self._fail(message, f"gave up after {attempts} attempts: {reason}")
+            return
+        wait = max(retry_after_s or 0.0, backoff_s(message.attempts))
+        with self._database.unit_of_work() as uow:
+            uow.outbox.mark_failed(message.id, self.worker_id, reason, _after(self._clock(), wait))
+            uow.commit()
+
+    def _fail(self, message: OutboxMessage, reason: str) -> None:
+        with self._database.unit_of_work() as uow:
+            uow.outbox.mark_failed(message.id, self.worker_id, reason, None)
+            uow.commit()
+
+    def _undeliverable(self, message: OutboxMessage, error: Undeliverable) -> None:
+        log.warning(
+            "outbox message %s undeliverable%s", message.id, " (blocked)" if error.blocked else ""
+        )
+        with self._database.unit_of_work() as uow:
+            uow.outbox.mark_failed(message.id, self.worker_id, str(error), None)
+            if error.blocked and message.identity_id is not None:
+                uow.identities.mark_unreachable(message.identity_id, self._clock())
+            uow.commit()
+
+
+def _moving_from(now: datetime) -> Clock:
+    # time still moves on from `now`, or a wait for a later time would never end
+    start = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - start)
 
 
 def deliver_due(
     database: Database,
     platform: Platform,
-    sender: Sender,
+    sender: AsyncSender,
     *,
     now: datetime | None = None,
     limit: int = 50,
     chat_id: str | None = None,
 ) -> int:
-    """Deliver due messages for one platform; returns how many were sent."""
-    now = now or datetime.now(UTC)
-    sent = 0
-    with database.unit_of_work() as uow:
-        for message in uow.outbox.due(platform.value, now, limit, chat_id):
-            try:
-                platform_id = sender.send(Outgoing.from_payload(message.payload))
-            except RetryLater as error:
-                retry_at = now + timedelta(seconds=error.retry_after_s or 5.0)
-                uow.outbox.mark_failed(message.id, str(error), retry_at)
-            except Undeliverable as error:
-                log.warning("outbox message %s undeliverable: %s", message.id, error)
-                uow.outbox.mark_failed(message.id, str(error), None)
-            else:
-                uow.outbox.mark_sent(message.id, platform_id)
-                sent += 1
-            # commit per message: a crash must not resend what already went out
-            uow.commit()
-    return sent
+    """Deliver what is due, synchronously (the console); returns how many messages went out."""
+    if platform is not sender.platform:
+        raise ValueError(f"a {sender.platform.value} sender cannot deliver {platform.value}")
+    clock = _utcnow if now is None else _moving_from(now)
+    worker = OutboxWorker(
+        database,
+        sender,
+        CONSOLE_LIMITS,
+        worker_id=default_worker_id(),
+        batch_size=limit,
+        clock=clock,
+    )
+    return asyncio.run(worker.drain(chat_id))

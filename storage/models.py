@@ -293,7 +293,11 @@ class OutboxRow(Base):
     """A message waiting for, or past, delivery. The idempotency key makes a retry safe."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        # a claim takes the head of each chat's queue (OutboxRepository.claim)
+        Index("ix_outbox_platform_chat_id_id", "platform", "chat_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)

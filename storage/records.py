@@ -43,8 +43,10 @@ class InboxEntry:
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker (claimed_by) until claimed_until
     SENT = "sent"
     FAILED = "failed"  # given up: e.g. the user blocked the bot
+    CANCELLED = "cancelled"  # never sent on purpose: an edit of a message nobody got
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +64,5 @@ class OutboxMessage:
     sent_at: datetime | None
     platform_message_id: str | None
     last_error: str | None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -53,3 +56,26 @@ class IdentityRepository:
             select(IdentityRow).where(IdentityRow.account_id == account_id).order_by(IdentityRow.id)
         )
         return [_record(r) for r in rows]
+
+    def mark_unreachable(self, identity_id: int, at: datetime) -> None:
+        """The user blocked the bot or left: nothing more is queued or sent to this identity."""
+        row = self._session.get_one(IdentityRow, identity_id)
+        if row.unreachable_at is None:  # keep the first time: it says since when
+            row.unreachable_at = at
+        self._session.flush()
+
+    def mark_reachable(self, identity_id: int) -> None:
+        """The user is back (wrote to the bot again)."""
+        row = self._session.get_one(IdentityRow, identity_id)
+        row.unreachable_at = None
+        self._session.flush()
+
+    def unreachable_among(self, identity_ids: Collection[int]) -> set[int]:
+        if not identity_ids:
+            return set()
+        rows = self._session.scalars(
+            select(IdentityRow.id).where(
+                IdentityRow.id.in_(list(identity_ids)), IdentityRow.unreachable_at.is_not(None)
+            )
+        )
+        return set(rows)

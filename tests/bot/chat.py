@@ -71,6 +71,11 @@ class Chat:
 
             incoming = replace(incoming, user_name=self.name)
         self.engine.handle(incoming)
+        return self.pending(before)
+
+    def pending(self, before: int | None = None) -> str:
+        """Deliver what is due for this chat (e.g. a push) and return what appeared."""
+        before = len(self.seen) if before is None else before
         deliver_due(
             self.engine.database, Platform.CONSOLE, self._sender, chat_id=self.session.user_id
         )

@@ -90,11 +90,19 @@ class ConsoleSession:
 
 
 class ConsoleSender:
+    """The terminal as an AsyncSender: no groups, no message ids, so an edit prints anew."""
+
+    platform: Platform = Platform.CONSOLE
+    idempotent: bool = False
+
     def __init__(self, session: ConsoleSession, write: Callable[[str], object]) -> None:
         self._session = session
         self._write = write
 
-    def send(self, message: Outgoing) -> str | None:
+    def is_group(self, chat_id: str) -> bool:
+        return False
+
+    async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
         self._session.remember(message)
         self._write(render(message) + "\n\n")
         return None

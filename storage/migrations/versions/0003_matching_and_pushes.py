@@ -146,6 +146,9 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_platform_chat_id_id", ["platform", "chat_id", "id"], unique=False
+        )
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=64), nullable=True))
         batch_op.add_column(
             sa.Column("claimed_until", storage.types.UTCDateTime(timezone=True), nullable=True)
@@ -194,6 +197,7 @@ def downgrade() -> None:
         batch_op.drop_column("geo_band")
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_platform_chat_id_id")
         batch_op.drop_column("claimed_until")
         batch_op.drop_column("claimed_by")
 
