@@ -172,6 +172,8 @@ def push_to_free_now(uow: UnitOfWork, need: Posting, now: datetime, settings: Pu
     for window in uow.candidates.free_now_windows(box, now):
         if window.account_id in alerted or window.account_id == need.owner.account_id:
             continue
+        if window.interests and need.category not in window.interests:
+            continue  # unasked, only their own topics; the list they asked for shows all
         score = score_free_now(need, window, now)
         if not score.matched:
             continue

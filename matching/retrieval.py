@@ -181,7 +181,6 @@ def needs_for_free_now(
     query = CandidateQuery(
         box=box_around(window.point, window.radius_km),
         kinds=frozenset({PostingKind.NEED}),
-        categories=window.interests,
         time_from=max(now, window.start),
         time_to=window.end,
         exclude_owner_id=exclude_owner_id,

@@ -27,6 +27,7 @@ HORIZON = timedelta(days=14)  # a match is about the next two weeks
 DISTANCE_SCALE_KM = 3.0  # at 3 km the distance factor is one half
 FULL_OVERLAP = timedelta(hours=2)  # two common hours count as a full fit
 NO_INTEREST_FACTOR = 0.7  # a volunteer who named no topics fits every topic, a bit less
+OTHER_TOPIC_FACTOR = 0.4  # free now: a topic they didn't name still shows, lower down
 UNKNOWN_AVAILABILITY_FACTOR = 0.6
 NORMAL_URGENCY_FACTOR = 0.85
 FRESHNESS_SPAN = timedelta(days=30)
@@ -142,10 +143,16 @@ def freshness_factor(created_at: datetime | None, now: datetime) -> float:
     return 1.0 - (1.0 - STALE_FACTOR) * min(1.0, age / FRESHNESS_SPAN)
 
 
-def topic_factor(category: Category, interests: frozenset[Category]) -> float:
+def topic_factor(
+    category: Category, interests: frozenset[Category], *, strict: bool = True
+) -> float:
+    """Interests filter what reaches someone unasked (strict); for someone who said "I'm free
+    now" they only rank, since anything needed nearby right now is worth seeing."""
     if not interests:
         return NO_INTEREST_FACTOR
-    return 1.0 if category in interests else 0.0
+    if category in interests:
+        return 1.0
+    return 0.0 if strict else OTHER_TOPIC_FACTOR
 
 
 def common_time(a: TimeWindow, b: TimeWindow, start: datetime, end: datetime) -> list[Interval]:
@@ -221,12 +228,13 @@ def score_volunteer(need: Posting, volunteer: VolunteerProfile, now: datetime) -
 
 
 def score_free_now(need: Posting, window: FreeNow, now: datetime) -> Score:
-    """A need and someone who is free now at a place: near, and some time in common."""
+    """A need and someone who is free now at a place: near, and some time in common; their
+    topics rank the needs but exclude none."""
     if need.kind is not PostingKind.NEED:
         return NO_MATCH
     km = window.point.distance_km(need.place.point)
     distance = distance_factor(km, window.radius_km)
-    topic = topic_factor(need.category, window.interests)
+    topic = topic_factor(need.category, window.interests, strict=False)
     if distance == 0.0 or topic == 0.0:
         return NO_MATCH
     if not need.required_qualifications <= window.qualifications:

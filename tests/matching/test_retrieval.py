@@ -202,7 +202,7 @@ def test_needs_for_free_now_overlap_the_window_near_the_point(database: Database
         uow.commit()
     with database.unit_of_work() as uow:
         found = needs_for_free_now(uow.candidates, window, NOW, exclude_owner_id=volunteer)
-        only_seniors = needs_for_free_now(
+        seniors_first = needs_for_free_now(
             uow.candidates,
             replace(window, interests=frozenset({Category.SENIORS})),
             NOW,
@@ -211,7 +211,16 @@ def test_needs_for_free_now_overlap_the_window_near_the_point(database: Database
     assert len(found) == 3
     assert set(_ids(found)) == {inside.id, ongoing.id, weekly.id}
     assert not {p.id for p in excluded} & set(_ids(found))
-    assert only_seniors == []
+    # someone free now sees what is needed even beyond their topics, ranked lower
+    assert set(_ids(seniors_first)) == set(_ids(found))
+    assert all(
+        other.score.value < plain.score.value
+        for other, plain in zip(
+            sorted(seniors_first, key=lambda m: m.posting.id or 0),
+            sorted(found, key=lambda m: m.posting.id or 0),
+            strict=True,
+        )
+    )
     for match in found:
         assert match.score == score_free_now(match.posting, window, NOW)
     values = [m.score.value for m in found]

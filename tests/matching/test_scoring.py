@@ -17,6 +17,7 @@ from domain.timewindow import Interval, OneOff, OpenEnded, TimeWindow, Weekly, W
 from matching.scoring import (
     DISTANCE_SCALE_KM,
     NO_INTEREST_FACTOR,
+    OTHER_TOPIC_FACTOR,
     NORMAL_URGENCY_FACTOR,
     STALE_FACTOR,
     UNKNOWN_AVAILABILITY_FACTOR,
@@ -346,7 +347,10 @@ def test_an_excluded_topic_scores_zero_and_a_named_one_scores_more_than_none() -
     animals = frozenset({Category.ANIMALS})
     food = frozenset({Category.FOOD, Category.ANIMALS})
     assert score_volunteer(a_need, _volunteer(interests=animals), NOW).value == 0.0
-    assert score_free_now(a_need, _free_now(interests=animals), NOW).value == 0.0
+    # someone free now still sees it, ranked below what they named or would take anything
+    other = score_free_now(a_need, _free_now(interests=animals), NOW)
+    anything = score_free_now(a_need, _free_now(), NOW)
+    assert other.value == pytest.approx(anything.value * OTHER_TOPIC_FACTOR / NO_INTEREST_FACTOR)
     named = score_volunteer(a_need, _volunteer(interests=food), NOW)
     unnamed = score_volunteer(a_need, _volunteer(), NOW)
     assert named.value == pytest.approx(unnamed.value / NO_INTEREST_FACTOR)
