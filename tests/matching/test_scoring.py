@@ -17,8 +17,8 @@ from domain.timewindow import Interval, OneOff, OpenEnded, TimeWindow, Weekly, W
 from matching.scoring import (
     DISTANCE_SCALE_KM,
     NO_INTEREST_FACTOR,
-    OTHER_TOPIC_FACTOR,
     NORMAL_URGENCY_FACTOR,
+    OTHER_TOPIC_FACTOR,
     STALE_FACTOR,
     UNKNOWN_AVAILABILITY_FACTOR,
     Brings,
