@@ -14,12 +14,14 @@ from datetime import datetime, time
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from domain.actors import Availability, QuietHours
+from domain.actors import Availability, Owner, QuietHours
 from domain.categories import Category
 from domain.lifecycle import PostingStatus
-from domain.places import GeoBox, GeoPoint
-from domain.postings import Posting, PostingKind, Urgency
+from domain.places import GeoBox, GeoPoint, Place
+from domain.postings import Posting, PostingKind, PostingType, Urgency
 from domain.qualifications import Qualification
+from domain.timewindow import TimeWindowKind, WeeklySlot
+from domain.trusted import rebuild
 from matching.retrieval import CandidateQuery, PostingSketch
 from matching.scoring import FreeNow, VolunteerProfile
 from matching.targeting import VolunteerSketch
@@ -29,12 +31,19 @@ from storage.models import (
     AccountRow,
     FreeNowWindowRow,
     IdentityRow,
+    PostingQualificationRow,
     PostingRow,
+    PostingWeeklySlotRow,
     PushAlertRow,
 )
-from storage.repositories.postings import posting_of
+from storage.repositories.postings import time_window_of
 
 DEFAULT_REACH_KM = 5.0
+# enum members by value: a dict lookup is several times cheaper than calling the enum, and
+# sketches are read by the thousand
+_KINDS = {kind.value: kind for kind in PostingKind}
+_CATEGORIES = {category.value: category for category in Category}
+_URGENCIES = {urgency.value: urgency for urgency in Urgency}
 
 
 def _clock(minutes: int) -> time:
@@ -63,6 +72,33 @@ class SqlCandidates:
             conditions.append(p.category.in_(sorted(c.value for c in query.categories)))
         if query.exclude_owner_id is not None:
             conditions.append(p.owner_account_id != query.exclude_owner_id)
+        q = PostingQualificationRow
+        for qualification in sorted(query.with_all):
+            conditions.append(
+                exists().where(q.posting_id == p.id, q.qualification == qualification.key)
+            )
+        if query.slot_spans is not None:
+            w = PostingWeeklySlotRow
+            fits = or_(
+                *(
+                    and_(w.weekday == day, w.start_minute < last, w.end_minute > first)
+                    for day, first, last in query.slot_spans
+                )
+            )
+            conditions.append(
+                or_(
+                    p.time_kind != TimeWindowKind.WEEKLY.value,
+                    p.time_zone != query.slot_zone,
+                    exists().where(w.posting_id == p.id, fits),
+                )
+            )
+        if query.only_from is not None:
+            outside = exists().where(q.posting_id == p.id)
+            if query.only_from:
+                outside = outside.where(
+                    q.qualification.not_in(sorted(k.key for k in query.only_from))
+                )
+            conditions.append(~outside)
         rows = self._session.execute(
             select(
                 p.id,
@@ -74,6 +110,8 @@ class SqlCandidates:
                 p.urgency,
                 p.created_at,
                 p.owner_account_id,
+                p.starts_at,
+                p.ends_at,
             )
             .where(*conditions)
             .limit(query.limit)
@@ -81,23 +119,80 @@ class SqlCandidates:
         return [
             PostingSketch(
                 id=row.id,
-                kind=PostingKind(row.kind),
-                category=Category(row.category),
+                kind=_KINDS[row.kind],
+                category=_CATEGORIES[row.category],
                 lat=row.lat,
                 lon=row.lon,
                 radius_km=row.radius_km,
-                urgency=Urgency(row.urgency),
+                urgency=_URGENCIES[row.urgency],
                 created_at=row.created_at,
                 owner_account_id=row.owner_account_id,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
             )
             for row in rows
         ]
 
     def postings(self, ids: Sequence[int]) -> list[Posting]:
+        """Published postings by id, read with plain queries and rebuilt without validating
+        them again (they were validated when stored): matching reads many."""
         if not ids:
             return []
-        rows = self._session.scalars(select(PostingRow).where(PostingRow.id.in_(list(ids))))
-        return [posting_of(row) for row in rows]
+        wanted = list(ids)
+        qualifications: dict[int, set[Qualification]] = defaultdict(set)
+        q = PostingQualificationRow
+        for posting_id, key in self._session.execute(
+            select(q.posting_id, q.qualification).where(q.posting_id.in_(wanted))
+        ):
+            qualifications[posting_id].add(rebuild(Qualification, key=key))
+        p = PostingRow
+        rows = self._session.execute(
+            select(
+                p.id, p.kind, p.type, p.category, p.title, p.description, p.time_kind,
+                p.time_zone, p.starts_at, p.ends_at, p.lat, p.lon, p.place_label, p.radius_km,
+                p.owner_account_id, p.organisation_id, p.municipality_key, p.quantity,
+                p.urgency, p.status, p.created_at, p.updated_at,
+            ).where(p.id.in_(wanted), p.status == PostingStatus.PUBLISHED.value)
+        ).all()  # fmt: skip
+        weekly = [row.id for row in rows if row.time_kind == TimeWindowKind.WEEKLY.value]
+        slots: dict[int, list[WeeklySlot]] = defaultdict(list)
+        if weekly:
+            w = PostingWeeklySlotRow
+            for posting_id, weekday, start, end in self._session.execute(
+                select(w.posting_id, w.weekday, w.start_minute, w.end_minute).where(
+                    w.posting_id.in_(weekly)
+                )
+            ):
+                slots[posting_id].append(WeeklySlot(weekday, _clock(start), _clock(end)))
+        return [
+            rebuild(
+                Posting,
+                id=row.id,
+                kind=PostingKind(row.kind),
+                type=PostingType(row.type),
+                category=Category(row.category),
+                title=row.title,
+                description=row.description,
+                time_window=time_window_of(
+                    row.time_kind, row.time_zone, row.starts_at, row.ends_at, slots[row.id]
+                ),
+                place=rebuild(
+                    Place,
+                    point=rebuild(GeoPoint, lat=row.lat, lon=row.lon),
+                    label=row.place_label,
+                    radius_km=row.radius_km,
+                ),
+                owner=Owner(row.owner_account_id, row.organisation_id),
+                municipality_key=row.municipality_key,
+                qualifications=frozenset(qualifications.get(row.id, ())),
+                quantity=row.quantity,
+                urgency=Urgency(row.urgency),
+                status=PostingStatus(row.status),
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            )
+            for row in rows
+        ]
 
     # ---- volunteers ------------------------------------------------------------------------
 

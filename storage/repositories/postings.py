@@ -41,25 +41,39 @@ def _clock(minutes: int) -> time:
 
 
 def _time_window(row: PostingRow) -> TimeWindow:
-    kind = TimeWindowKind(row.time_kind)
-    if kind is TimeWindowKind.ONE_OFF:
-        if row.starts_at is None or row.ends_at is None:
-            raise ValueError(f"posting {row.id}: one-off time window without start or end")
-        return OneOff(row.starts_at, row.ends_at)
-    if kind is TimeWindowKind.OPEN:
-        return OpenEnded(row.starts_at, row.ends_at)
-    # a weekly window's validity dates are its bounds read back in its own zone
-    zone = ZoneInfo(row.time_zone)
-    return Weekly(
-        slots=tuple(
+    return time_window_of(
+        row.time_kind,
+        row.time_zone,
+        row.starts_at,
+        row.ends_at,
+        [
             WeeklySlot(s.weekday, _clock(s.start_minute), _clock(s.end_minute))
             for s in row.weekly_slots
-        ),
-        time_zone=row.time_zone,
-        valid_from=row.starts_at.astimezone(zone).date() if row.starts_at else None,
-        valid_until=(row.ends_at.astimezone(zone) - timedelta(days=1)).date()
-        if row.ends_at
-        else None,
+        ],
+    )
+
+
+def time_window_of(
+    time_kind: str,
+    time_zone: str,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    slots: list[WeeklySlot],
+) -> TimeWindow:
+    kind = TimeWindowKind(time_kind)
+    if kind is TimeWindowKind.ONE_OFF:
+        if starts_at is None or ends_at is None:
+            raise ValueError("one-off time window without start or end")
+        return OneOff(starts_at, ends_at)
+    if kind is TimeWindowKind.OPEN:
+        return OpenEnded(starts_at, ends_at)
+    # a weekly window's validity dates are its bounds read back in its own zone
+    zone = ZoneInfo(time_zone)
+    return Weekly(
+        slots=tuple(slots),
+        time_zone=time_zone,
+        valid_from=starts_at.astimezone(zone).date() if starts_at else None,
+        valid_until=(ends_at.astimezone(zone) - timedelta(days=1)).date() if ends_at else None,
     )
 
 
