@@ -9,19 +9,24 @@ this need before (which also keeps those who said "not now" quiet)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from domain.actors import QuietHours
-from domain.places import GeoBox, box_around, haversine_km
+from domain.categories import Category
+from domain.places import KM_PER_DEG_LAT, GeoBox, GeoPoint, box_around, haversine_km
 from domain.postings import Posting
+from domain.qualifications import Qualification
 from matching.scoring import FreeNow, Score, VolunteerProfile, score_free_now, score_volunteer
 
 CHUNK = 64  # eligibility is checked for this many of the nearest at a time
+PAGE = 64  # volunteers read per round, nearest first
+ORDER_MARGIN = 1.002  # the planar order may swap neighbours closer than this ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +53,45 @@ class VolunteerSketch:
     reach_km: float
     time_zone: str
     quiet_hours: QuietHours | None
+    order: float = 0.0  # the source's nearest-first key (VolunteerQuery.order_key)
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerQuery:
+    """Volunteers at home near a point, nearest first, with the rules a database can decide."""
+
+    centre: GeoPoint
+    radius_km: float
+    exclude: frozenset[int] = frozenset()  # the poster, and whoever was alerted before
+    category: Category | None = None  # who named topics must have named this one
+    qualifications: frozenset[Qualification] = frozenset()  # must hold all of them
+
+    @property
+    def box(self) -> GeoBox:
+        return box_around(self.centre, self.radius_km)
+
+    @property
+    def lon_scale(self) -> float:
+        return math.cos(math.radians(self.centre.lat))
+
+    def order_key(self, lat: float, lon: float) -> float:
+        """Squared distance in degrees of latitude on a plane through the centre (what SQL
+        computes to order by): monotone in distance to within a fraction of a per mille."""
+        dy, dx = lat - self.centre.lat, (lon - self.centre.lon) * self.lon_scale
+        return dy * dy + dx * dx
+
+    @staticmethod
+    def km_of(order: float) -> float:
+        return math.sqrt(order) * KM_PER_DEG_LAT
 
 
 class TargetSource(Protocol):
-    def volunteer_sketches(self, box: GeoBox, exclude_account_id: int) -> list[VolunteerSketch]:
-        """Consenting, reachable volunteers with notifications on whose home is in the box."""
+    def nearest_volunteers(
+        self, query: VolunteerQuery, limit: int, after: tuple[float, int] | None = None
+    ) -> list[VolunteerSketch]:
+        """Consenting, reachable volunteers with notifications on whose home is in the query's
+        box and who meet its topic and qualification rules, ordered by (order_key, account id)
+        and starting after `after`; `limit` at a time."""
         ...
 
     def free_now_windows(self, box: GeoBox, now: datetime) -> list[FreeNow]:
@@ -80,9 +119,7 @@ class Target:
 
 
 def in_quiet_hours(quiet: QuietHours | None, time_zone: str, now: datetime) -> bool:
-    if quiet is None:
-        return False
-    return quiet.contains(now.astimezone(ZoneInfo(time_zone)).time().replace(tzinfo=None))
+    return quiet is not None and quiet.contains(_wall_clock(now, time_zone))
 
 
 def select_targets(
@@ -107,42 +144,72 @@ def select_targets(
         if window.account_id in alerted or window.account_id == poster or km > radius_km:
             continue
         free[window.account_id] = (km, window)
-    candidates: list[tuple[float, int, VolunteerSketch | None]] = [
-        (km, account_id, None) for account_id, (km, _) in free.items()
-    ]
-    for sketch in source.volunteer_sketches(box, poster):
-        if sketch.account_id in alerted or sketch.account_id in free:
-            continue
-        km = haversine_km(centre.lat, centre.lon, sketch.lat, sketch.lon)
-        if km > min(radius_km, sketch.reach_km):
-            continue
-        quiet = sketch.quiet_hours or policy.default_quiet_hours
-        if in_quiet_hours(quiet, sketch.time_zone, now):
-            continue
-        candidates.append((km, sketch.account_id, sketch))
-    candidates.sort(key=lambda c: (c[0], c[1]))
-    for offset in range(0, len(candidates), CHUNK):
-        chunk = candidates[offset : offset + CHUNK]
-        by_profile = [account_id for _, account_id, home in chunk if home is not None]
-        profiles = source.volunteer_profiles(by_profile) if by_profile else {}
-        counts = (
-            source.urgent_alerts_since(by_profile, now - timedelta(days=1)) if by_profile else {}
-        )
-        for km, account_id, home in chunk:
-            if home is None:
-                score = score_free_now(need, free[account_id][1], now)
-            elif counts.get(account_id, 0) >= policy.daily_cap:
+    for account_id, (km, window) in free.items():
+        score = score_free_now(need, window, now)
+        if score.matched:
+            targets.append(Target(account_id, km, True, score))
+    query = VolunteerQuery(
+        centre,
+        radius_km,
+        exclude=frozenset(alerted | set(free) | {poster}),
+        category=need.category,
+        qualifications=need.required_qualifications,
+    )
+    local_times: dict[str, time] = {}  # the wall clock in each zone, read once
+    for page in _pages(source, query):
+        at_home: list[tuple[float, VolunteerSketch]] = []
+        for sketch in page:
+            km = haversine_km(centre.lat, centre.lon, sketch.lat, sketch.lon)
+            if km > min(radius_km, sketch.reach_km):
                 continue
-            else:
-                profile = profiles.get(account_id)
-                if profile is None:
+            quiet = sketch.quiet_hours or policy.default_quiet_hours
+            if quiet is not None:
+                if sketch.time_zone not in local_times:
+                    local_times[sketch.time_zone] = _wall_clock(now, sketch.time_zone)
+                if quiet.contains(local_times[sketch.time_zone]):
                     continue
-                score = score_volunteer(need, profile, now)
+            at_home.append((km, sketch))
+        ids = [sketch.account_id for _, sketch in at_home]
+        profiles = source.volunteer_profiles(ids) if ids else {}
+        counts = source.urgent_alerts_since(ids, now - timedelta(days=1)) if ids else {}
+        for km, sketch in at_home:
+            profile = profiles.get(sketch.account_id)
+            if profile is None or counts.get(sketch.account_id, 0) >= policy.daily_cap:
+                continue
+            score = score_volunteer(need, profile, now)
             if score.matched:
-                targets.append(Target(account_id, km, home is None, score))
-                if len(targets) >= k:
-                    return targets
-    return targets
+                targets.append(Target(sketch.account_id, km, False, score))
+        if _settled(targets, k, page, query):
+            break
+    targets.sort(key=lambda target: (target.km, target.account_id))
+    return targets[:k]
+
+
+def _pages(source: TargetSource, query: VolunteerQuery) -> Iterator[list[VolunteerSketch]]:
+    after: tuple[float, int] | None = None
+    while True:
+        page = source.nearest_volunteers(query, PAGE, after)
+        if not page:
+            return
+        yield page
+        if len(page) < PAGE:
+            return
+        after = (page[-1].order, page[-1].account_id)
+
+
+def _settled(
+    targets: list[Target], k: int, page: list[VolunteerSketch], query: VolunteerQuery
+) -> bool:
+    """Whether the k nearest are known: k found, and everything not yet read is farther away
+    than the k-th (with a margin for the planar order)."""
+    if len(targets) < k:
+        return False
+    kth = sorted(target.km for target in targets)[k - 1]
+    return query.km_of(page[-1].order) > kth * ORDER_MARGIN + 0.001
+
+
+def _wall_clock(now: datetime, time_zone: str) -> time:
+    return now.astimezone(ZoneInfo(time_zone)).time().replace(tzinfo=None)
 
 
 # ---- waves --------------------------------------------------------------------------------------
@@ -196,14 +263,22 @@ def digest_recipients(
     """Volunteers whose profile fits a new, non-urgent need, best first; quiet hours and caps
     don't apply, the digest comes at the volunteer's own time."""
     centre = need.place.point
-    nearest = sorted(
-        (haversine_km(centre.lat, centre.lon, s.lat, s.lon), s.account_id, s.reach_km)
-        for s in source.volunteer_sketches(
-            box_around(centre, DIGEST_RADIUS_KM), need.owner.account_id
-        )
+    query = VolunteerQuery(
+        centre,
+        DIGEST_RADIUS_KM,
+        exclude=frozenset({need.owner.account_id}),
+        category=need.category,
+        qualifications=need.required_qualifications,
     )
-    reachable = [(km, account_id) for km, account_id, reach in nearest if km <= reach]
-    reachable = reachable[:DIGEST_NEAREST]
+    reachable: list[tuple[float, int]] = []
+    for page in _pages(source, query):
+        for sketch in page:
+            km = haversine_km(centre.lat, centre.lon, sketch.lat, sketch.lon)
+            if km <= min(sketch.reach_km, DIGEST_RADIUS_KM):
+                reachable.append((km, sketch.account_id))
+        if len(reachable) >= DIGEST_NEAREST:
+            break
+    reachable = sorted(reachable)[:DIGEST_NEAREST]
     fitting: list[Target] = []
     for offset in range(0, len(reachable), CHUNK):
         chunk = reachable[offset : offset + CHUNK]

@@ -24,7 +24,7 @@ from domain.timewindow import TimeWindowKind, WeeklySlot
 from domain.trusted import rebuild
 from matching.retrieval import CandidateQuery, PostingSketch
 from matching.scoring import FreeNow, VolunteerProfile
-from matching.targeting import VolunteerSketch
+from matching.targeting import VolunteerQuery, VolunteerSketch
 from storage.models import (
     AccountInterestRow,
     AccountQualificationRow,
@@ -196,11 +196,42 @@ class SqlCandidates:
 
     # ---- volunteers ------------------------------------------------------------------------
 
-    def volunteer_sketches(self, box: GeoBox, exclude_account_id: int) -> list[VolunteerSketch]:
+    def nearest_volunteers(
+        self, query: VolunteerQuery, limit: int, after: tuple[float, int] | None = None
+    ) -> list[VolunteerSketch]:
+        """Volunteers at home in the query's box, nearest first: the planar distance is plain
+        arithmetic both databases evaluate on the rows of the box, so only `limit` rows come
+        back, and a page continues after the last one's (order, id)."""
         a = AccountRow
-        reachable = exists().where(
-            IdentityRow.account_id == a.id, IdentityRow.unreachable_at.is_(None)
-        )
+        box = query.box
+        dy = a.home_lat - query.centre.lat
+        dx = (a.home_lon - query.centre.lon) * query.lon_scale
+        order = (dy * dy + dx * dx).label("order")
+        conditions = [
+            a.home_band.in_(box.bands),
+            a.home_lon.between(box.lon_min, box.lon_max),
+            a.notifications_enabled.is_(True),
+            a.consent_at.is_not(None),
+            exists().where(IdentityRow.account_id == a.id, IdentityRow.unreachable_at.is_(None)),
+        ]
+        if query.exclude:
+            conditions.append(a.id.not_in(sorted(query.exclude)))
+        if query.category is not None:
+            i = AccountInterestRow
+            conditions.append(
+                or_(
+                    ~exists().where(i.account_id == a.id),
+                    exists().where(i.account_id == a.id, i.category == query.category.value),
+                )
+            )
+        for qualification in sorted(query.qualifications):
+            q = AccountQualificationRow
+            conditions.append(
+                exists().where(q.account_id == a.id, q.qualification == qualification.key)
+            )
+        if after is not None:
+            last_order, last_id = after
+            conditions.append(or_(order > last_order, and_(order == last_order, a.id > last_id)))
         rows = self._session.execute(
             select(
                 a.id,
@@ -210,14 +241,11 @@ class SqlCandidates:
                 a.time_zone,
                 a.quiet_start_minute,
                 a.quiet_end_minute,
-            ).where(
-                a.home_band.in_(box.bands),
-                a.home_lon.between(box.lon_min, box.lon_max),
-                a.notifications_enabled.is_(True),
-                a.consent_at.is_not(None),
-                a.id != exclude_account_id,
-                reachable,
+                order,
             )
+            .where(*conditions)
+            .order_by(order, a.id)
+            .limit(limit)
         )
         return [
             VolunteerSketch(
@@ -229,6 +257,7 @@ class SqlCandidates:
                 quiet_hours=QuietHours(_clock(row.quiet_start_minute), _clock(row.quiet_end_minute))
                 if row.quiet_start_minute is not None and row.quiet_end_minute is not None
                 else None,
+                order=row.order,
             )
             for row in rows
         ]
