@@ -17,16 +17,26 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from domain.actors import QuietHours
+from domain.actors import DEFAULT_TIME_ZONE, Availability, QuietHours
 from domain.categories import Category
 from domain.places import KM_PER_DEG_LAT, GeoBox, GeoPoint, box_around, haversine_km
 from domain.postings import Posting
 from domain.qualifications import Qualification
-from matching.scoring import FreeNow, Score, VolunteerProfile, score_free_now, score_volunteer
+from matching.scoring import (
+    HORIZON,
+    FreeNow,
+    Score,
+    VolunteerProfile,
+    covers,
+    score_free_now,
+    score_volunteer,
+)
 
 CHUNK = 64  # eligibility is checked for this many of the nearest at a time
-PAGE = 64  # volunteers read per round, nearest first
+PAGE = 64  # volunteers read in the first round, nearest first
+MAX_PAGE = 4096
 ORDER_MARGIN = 1.002  # the planar order may swap neighbours closer than this ratio
+FIRST_RING_KM = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,10 @@ class VolunteerQuery:
     exclude: frozenset[int] = frozenset()  # the poster, and whoever was alerted before
     category: Category | None = None  # who named topics must have named this one
     qualifications: frozenset[Qualification] = frozenset()  # must hold all of them
+    # who lives in `availability_zone` and named when they have time must have named one of
+    # these (None: no such rule); who named nothing, or lives elsewhere, is checked later
+    availability: frozenset[Availability] | None = None
+    availability_zone: str = DEFAULT_TIME_ZONE
 
     @property
     def box(self) -> GeoBox:
@@ -148,53 +162,90 @@ def select_targets(
         score = score_free_now(need, window, now)
         if score.matched:
             targets.append(Target(account_id, km, True, score))
-    query = VolunteerQuery(
-        centre,
-        radius_km,
-        exclude=frozenset(alerted | set(free) | {poster}),
-        category=need.category,
-        qualifications=need.required_qualifications,
-    )
+    exclude = frozenset(alerted | set(free) | {poster})
+    fitting_patterns = _patterns_covering(need, now)
     local_times: dict[str, time] = {}  # the wall clock in each zone, read once
-    for page in _pages(source, query):
-        at_home: list[tuple[float, VolunteerSketch]] = []
-        for sketch in page:
-            km = haversine_km(centre.lat, centre.lon, sketch.lat, sketch.lon)
-            if km > min(radius_km, sketch.reach_km):
-                continue
-            quiet = sketch.quiet_hours or policy.default_quiet_hours
-            if quiet is not None:
-                if sketch.time_zone not in local_times:
-                    local_times[sketch.time_zone] = _wall_clock(now, sketch.time_zone)
-                if quiet.contains(local_times[sketch.time_zone]):
+    seen: set[int] = set()
+    # rings of growing radius: in a dense town the k nearest are found in a small box, and a
+    # wider one is read only when the smaller could not settle it
+    for ring in rings(radius_km):
+        query = VolunteerQuery(
+            centre,
+            ring,
+            exclude=exclude,
+            category=need.category,
+            qualifications=need.required_qualifications,
+            availability=fitting_patterns,
+        )
+        for page in _pages(source, query):
+            at_home: list[tuple[float, VolunteerSketch]] = []
+            for sketch in page:
+                if sketch.account_id in seen:
                     continue
-            at_home.append((km, sketch))
-        ids = [sketch.account_id for _, sketch in at_home]
-        profiles = source.volunteer_profiles(ids) if ids else {}
-        counts = source.urgent_alerts_since(ids, now - timedelta(days=1)) if ids else {}
-        for km, sketch in at_home:
-            profile = profiles.get(sketch.account_id)
-            if profile is None or counts.get(sketch.account_id, 0) >= policy.daily_cap:
-                continue
-            score = score_volunteer(need, profile, now)
-            if score.matched:
-                targets.append(Target(sketch.account_id, km, False, score))
-        if _settled(targets, k, page, query):
-            break
+                km = haversine_km(centre.lat, centre.lon, sketch.lat, sketch.lon)
+                if km > ring:
+                    continue  # in the box, outside the circle: the next ring reads it again
+                seen.add(sketch.account_id)
+                if km > sketch.reach_km:
+                    continue
+                quiet = sketch.quiet_hours or policy.default_quiet_hours
+                if quiet is not None:
+                    if sketch.time_zone not in local_times:
+                        local_times[sketch.time_zone] = _wall_clock(now, sketch.time_zone)
+                    if quiet.contains(local_times[sketch.time_zone]):
+                        continue
+                at_home.append((km, sketch))
+            ids = [sketch.account_id for _, sketch in at_home]
+            profiles = source.volunteer_profiles(ids) if ids else {}
+            counts = source.urgent_alerts_since(ids, now - timedelta(days=1)) if ids else {}
+            for km, sketch in at_home:
+                profile = profiles.get(sketch.account_id)
+                if profile is None or counts.get(sketch.account_id, 0) >= policy.daily_cap:
+                    continue
+                score = score_volunteer(need, profile, now)
+                if score.matched:
+                    targets.append(Target(sketch.account_id, km, False, score))
+            if _settled(targets, k, page, query):
+                break
+        if len([t for t in targets if t.km <= ring]) >= k:
+            break  # everyone within this ring was read: the k nearest are known
     targets.sort(key=lambda target: (target.km, target.account_id))
     return targets[:k]
 
 
+def _patterns_covering(need: Posting, now: datetime) -> frozenset[Availability]:
+    """The usual-availability patterns that cover some of the need's next times (in the zone
+    most volunteers live in): a volunteer who named only others cannot match."""
+    upcoming = need.time_window.intervals(now, now + HORIZON)
+    return frozenset(
+        pattern
+        for pattern in Availability
+        if any(covers(frozenset({pattern}), i, DEFAULT_TIME_ZONE, now) for i in upcoming)
+    )
+
+
+def rings(radius_km: float) -> list[float]:
+    """Radii from about FIRST_RING_KM doubling up to radius_km (always its last)."""
+    found = [radius_km]
+    while found[-1] / 2 >= FIRST_RING_KM:
+        found.append(found[-1] / 2)
+    return found[::-1]
+
+
 def _pages(source: TargetSource, query: VolunteerQuery) -> Iterator[list[VolunteerSketch]]:
+    """Pages of the nearest volunteers; each page twice the last, since every page makes the
+    database order the whole box again: few rounds when many are read."""
     after: tuple[float, int] | None = None
+    size = PAGE
     while True:
-        page = source.nearest_volunteers(query, PAGE, after)
+        page = source.nearest_volunteers(query, size, after)
         if not page:
             return
         yield page
-        if len(page) < PAGE:
+        if len(page) < size:
             return
         after = (page[-1].order, page[-1].account_id)
+        size = min(size * 2, MAX_PAGE)
 
 
 def _settled(

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, time
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.actors import Availability, Owner, QuietHours
@@ -228,6 +228,16 @@ class SqlCandidates:
             q = AccountQualificationRow
             conditions.append(
                 exists().where(q.account_id == a.id, q.qualification == qualification.key)
+            )
+        if query.availability is not None:
+            # the list is stored as JSON text; a quoted name can only match that entry
+            named = cast(a.availability, String)
+            conditions.append(
+                or_(
+                    named == "[]",
+                    a.time_zone != query.availability_zone,
+                    *(named.like(f'%"{pattern.value}"%') for pattern in sorted(query.availability)),
+                )
             )
         if after is not None:
             last_order, last_id = after
