@@ -193,8 +193,9 @@ def matches_for_posting(
     time_to = min(now + HORIZON, end) if end else now + HORIZON
     if time_to <= time_from:
         return []
+    search_km = max(posting.place.radius_km, MATCH_SEARCH_RADIUS_KM)
     query = CandidateQuery(
-        box=box_around(posting.place.point, max(posting.place.radius_km, MATCH_SEARCH_RADIUS_KM)),
+        box=box_around(posting.place.point, search_km),
         kinds=frozenset({other}),
         categories=frozenset({posting.category}),
         time_from=time_from,
@@ -214,7 +215,9 @@ def matches_for_posting(
             if posting.kind is PostingKind.NEED
             else urgency_factor(sketch.urgency) * freshness_factor(sketch.created_at, now)
         )
-        reach = max(sketch.radius_km, posting.place.radius_km)
+        # clipped to the search circle: a wide offer in the box's corner must not be found
+        # where the same offer due north, as far away, is not
+        reach = min(max(sketch.radius_km, posting.place.radius_km), search_km)
         distance = distance_factor(km, reach)
         return distance and distance * need_weight * time_bound(sketch, intervals)
 

@@ -3,6 +3,7 @@ same k best as scoring every posting would."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import replace
@@ -529,3 +530,16 @@ def test_the_prefilter_reads_only_the_box_not_the_whole_table(database: Database
             )
         )
     assert [s.id for s in sketches] == [near.id]
+
+
+def test_whether_a_wide_offer_is_found_does_not_depend_on_its_direction() -> None:
+    # 12 km away with a 15 km radius: beyond the 10 km search circle, due north or in the
+    # box's north-east corner alike
+    corner = east_of(north_of(AACHEN, 12 / math.sqrt(2)), 12 / math.sqrt(2))
+    offers = [
+        offer(posting_id=1, owner=2, at=north_of(AACHEN, 12.0), radius_km=15.0),
+        offer(posting_id=2, owner=2, at=corner, radius_km=15.0),
+        offer(posting_id=3, owner=2, at=north_of(AACHEN, 8.0), radius_km=15.0),
+    ]
+    found = matches_for_posting(MemorySource(offers), need(owner=1), NOW)
+    assert _ids(found) == [3]
