@@ -47,8 +47,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Engine, String, and_, exists, insert, or_, select, text
-from sqlalchemy import cast as sql_cast
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.actors import QuietHours
@@ -662,21 +661,6 @@ def _posting_sketch(row: Any) -> PostingSketch:
     )
 
 
-def _qualification_rules(query: CandidateQuery) -> list[Any]:
-    """SqlCandidates' qualification conditions: all of `with_all`, nothing outside `only_from`."""
-    p, q = PostingRow, PostingQualificationRow
-    conditions: list[Any] = [
-        exists().where(q.posting_id == p.id, q.qualification == key.key)
-        for key in sorted(query.with_all)
-    ]
-    if query.only_from is not None:
-        outside = exists().where(q.posting_id == p.id)
-        if query.only_from:
-            outside = outside.where(q.qualification.not_in(sorted(k.key for k in query.only_from)))
-        conditions.append(~outside)
-    return conditions
-
-
 def _fits_rules(query: CandidateQuery, keys: set[str]) -> bool:
     if not {k.key for k in query.with_all} <= keys:
         return False
@@ -743,8 +727,8 @@ class NaiveCandidates:
     and the very predicate of SqlCandidates is applied here in Python. Loading whole postings,
     profiles and alerts by id is ours (primary-key lookups, not a prefilter).
 
-    The predicate is a copy: when SqlCandidates' changes, this one (and PostgisCandidates')
-    must follow, or the agreement count reports the difference."""
+    The predicate is a copy: when SqlCandidates' changes, this one must follow, or the
+    agreement count reports the difference."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -890,16 +874,15 @@ def _within(column: str, circle: Circle) -> Any:
     ).bindparams(c_lon=centre.lon, c_lat=centre.lat, c_metres=radius_km * 1000.0)
 
 
-class PostgisCandidates:
-    """CandidateSource and TargetSource whose spatial prefilter is ST_DWithin on a GiST-indexed
-    geography column instead of the band/longitude box; everything else is ours.
+class PostgisCandidates(SqlCandidates):
+    """SqlCandidates with ST_DWithin on GiST-indexed geography columns as the spatial
+    prefilter in place of the band/longitude box; every other rule is ours, unchanged.
 
     The retrieval hands a source only the box; the circle it was drawn around is registered
     beforehand (`expect`), which is what a PostGIS implementation would be given directly."""
 
     def __init__(self, session: Session, circles: dict[GeoBox, Circle]) -> None:
-        self._session = session
-        self._ours = SqlCandidates(session)
+        super().__init__(session)
         self._circles = circles
 
     @staticmethod
@@ -914,99 +897,14 @@ class PostgisCandidates:
                 "no circle registered for this box (PostgisCandidates.expect)"
             ) from None
 
-    def posting_sketches(self, query: CandidateQuery) -> list[PostingSketch]:
-        p = PostingRow
-        conditions = [
-            p.status == "published",
-            p.kind.in_(sorted(k.value for k in query.kinds)),
-            _within("postings.geog", self._circle(query.box)),
-            or_(p.ends_at.is_(None), p.ends_at > query.time_from),
-            or_(p.starts_at.is_(None), p.starts_at < query.time_to),
-        ]
-        if query.categories:
-            conditions.append(p.category.in_(sorted(c.value for c in query.categories)))
-        if query.exclude_owner_id is not None:
-            conditions.append(p.owner_account_id != query.exclude_owner_id)
-        conditions.extend(_qualification_rules(query))
-        rows = self._session.execute(
-            select(*_POSTING_SKETCH_COLUMNS).where(*conditions).limit(query.limit)
-        )
-        return [_posting_sketch(row) for row in rows]
+    def _near_posting(self, box: GeoBox) -> Any:
+        return _within("postings.geog", self._circle(box))
 
-    def postings(self, ids: Sequence[int]) -> list[Posting]:
-        return self._ours.postings(ids)
+    def _near_home(self, query: VolunteerQuery) -> Any:
+        return _within("accounts.home_geog", (query.centre, query.radius_km))
 
-    def nearest_volunteers(
-        self, query: VolunteerQuery, limit: int, after: tuple[float, int] | None = None
-    ) -> list[VolunteerSketch]:
-        """SqlCandidates' query with ST_DWithin in place of the band/longitude box."""
-        a = AccountRow
-        dy = a.home_lat - query.centre.lat
-        dx = (a.home_lon - query.centre.lon) * query.lon_scale
-        order = (dy * dy + dx * dx).label("order")
-        conditions: list[Any] = [
-            _within("accounts.home_geog", (query.centre, query.radius_km)),
-            a.notifications_enabled.is_(True),
-            a.consent_at.is_not(None),
-            exists().where(IdentityRow.account_id == a.id, IdentityRow.unreachable_at.is_(None)),
-        ]
-        if query.exclude:
-            conditions.append(a.id.not_in(sorted(query.exclude)))
-        if query.category is not None:
-            i = AccountInterestRow
-            conditions.append(
-                or_(
-                    ~exists().where(i.account_id == a.id),
-                    exists().where(i.account_id == a.id, i.category == query.category.value),
-                )
-            )
-        for qualification in sorted(query.qualifications):
-            q = AccountQualificationRow
-            conditions.append(
-                exists().where(q.account_id == a.id, q.qualification == qualification.key)
-            )
-        if query.availability is not None:
-            named = sql_cast(a.availability, String)
-            conditions.append(
-                or_(
-                    named == "[]",
-                    a.time_zone != query.availability_zone,
-                    *(named.like(f'%"{p.value}"%') for p in sorted(query.availability)),
-                )
-            )
-        if after is not None:
-            conditions.append(or_(order > after[0], and_(order == after[0], a.id > after[1])))
-        rows = self._session.execute(
-            select(*_VOLUNTEER_COLUMNS, order).where(*conditions).order_by(order, a.id).limit(limit)
-        )
-        return [replace(_volunteer_sketch(row), order=row.order) for row in rows]
-
-    def free_now_windows(self, box: GeoBox, now: datetime) -> list[FreeNow]:
-        w = FreeNowWindowRow
-        reachable = exists().where(
-            IdentityRow.account_id == w.account_id, IdentityRow.unreachable_at.is_(None)
-        )
-        rows = self._session.execute(
-            select(*_WINDOW_COLUMNS)
-            .join(AccountRow, AccountRow.id == w.account_id)
-            .where(
-                _within("free_now_windows.geog", self._circle(box)),
-                w.starts_at <= now,
-                w.ends_at > now,
-                AccountRow.consent_at.is_not(None),
-                reachable,
-            )
-        ).all()
-        return _windows(self._session, rows)
-
-    def volunteer_profiles(self, account_ids: Sequence[int]) -> dict[int, VolunteerProfile]:
-        return self._ours.volunteer_profiles(account_ids)
-
-    def alerted_for(self, posting_id: int) -> set[int]:
-        return self._ours.alerted_for(posting_id)
-
-    def urgent_alerts_since(self, account_ids: Sequence[int], since: datetime) -> dict[int, int]:
-        return self._ours.urgent_alerts_since(account_ids, since)
+    def _near_window(self, box: GeoBox) -> Any:
+        return _within("free_now_windows.geog", self._circle(box))
 
 
 class Source(CandidateSource, TargetSource, Protocol):
