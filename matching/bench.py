@@ -41,7 +41,6 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
@@ -50,7 +49,6 @@ from psycopg import sql
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.actors import QuietHours
 from domain.categories import Category
 from domain.places import GeoBox, GeoPoint, box_around, geo_band
 from domain.postings import Posting, PostingKind, Urgency
@@ -85,7 +83,7 @@ from storage.models import (
     PostingQualificationRow,
     PostingRow,
 )
-from storage.repositories.candidates import DEFAULT_REACH_KM, SqlCandidates
+from storage.repositories.candidates import SqlCandidates, volunteer_sketch
 from storage.unit_of_work import Database
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -667,26 +665,6 @@ def _fits_rules(query: CandidateQuery, keys: set[str]) -> bool:
     return query.only_from is None or keys <= {k.key for k in query.only_from}
 
 
-def _minutes_clock(minutes: int) -> clock_time:
-    return clock_time(minutes // 60, minutes % 60)
-
-
-def _volunteer_sketch(row: Any) -> VolunteerSketch:
-    quiet = None
-    if row.quiet_start_minute is not None and row.quiet_end_minute is not None:
-        quiet = QuietHours(
-            _minutes_clock(row.quiet_start_minute), _minutes_clock(row.quiet_end_minute)
-        )
-    return VolunteerSketch(
-        account_id=row.id,
-        lat=row.home_lat,
-        lon=row.home_lon,
-        reach_km=row.home_radius_km or DEFAULT_REACH_KM,
-        time_zone=row.time_zone,
-        quiet_hours=quiet,
-    )
-
-
 def _windows(session: Session, rows: Sequence[Any]) -> list[FreeNow]:
     ids = [row.account_id for row in rows]
     interests: dict[int, set[Category]] = defaultdict(set)
@@ -829,7 +807,7 @@ class NaiveCandidates:
             order = query.order_key(row.home_lat, row.home_lon)
             if after is not None and (order, row.id) <= after:
                 continue
-            found.append(replace(_volunteer_sketch(row), order=order))
+            found.append(replace(volunteer_sketch(row), order=order))
         found.sort(key=lambda sketch: (sketch.order, sketch.account_id))
         return found[:limit]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from domain.actors import QuietHours
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -35,3 +37,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# Wall-clock times of day (quiet hours, weekly slots, the digest) are stored as minutes after
+# local midnight: one small integer that sorts and compares like the time it stands for.
+
+
+def clock_of(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)
+
+
+def minutes_of(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def quiet_hours_of(start_minute: int | None, end_minute: int | None) -> QuietHours | None:
+    if start_minute is None or end_minute is None:
+        return None
+    return QuietHours(clock_of(start_minute), clock_of(end_minute))

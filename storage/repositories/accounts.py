@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import time
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -15,7 +14,6 @@ from domain.actors import (
     Organisation,
     Platform,
     PlatformIdentity,
-    QuietHours,
 )
 from domain.categories import Category
 from domain.errors import NotFound
@@ -31,6 +29,7 @@ from storage.models import (
     utcnow,
 )
 from storage.repositories.identities import IdentityRepository
+from storage.types import clock_of, minutes_of, quiet_hours_of
 
 
 def _account(row: AccountRow) -> Account:
@@ -57,19 +56,9 @@ def _account(row: AccountRow) -> Account:
         ),
         availability=frozenset(Availability(a) for a in row.availability or ()),
         notifications_enabled=row.notifications_enabled,
-        quiet_hours=QuietHours(_clock(row.quiet_start_minute), _clock(row.quiet_end_minute))
-        if row.quiet_start_minute is not None and row.quiet_end_minute is not None
-        else None,
-        digest_time=_clock(row.digest_minute) if row.digest_minute is not None else None,
+        quiet_hours=quiet_hours_of(row.quiet_start_minute, row.quiet_end_minute),
+        digest_time=clock_of(row.digest_minute) if row.digest_minute is not None else None,
     )
-
-
-def _clock(minutes: int) -> time:
-    return time(minutes // 60, minutes % 60)
-
-
-def _minutes(value: time) -> int:
-    return value.hour * 60 + value.minute
 
 
 class AccountRepository:
@@ -118,9 +107,9 @@ class AccountRepository:
         row.availability = sorted(a.value for a in account.availability)
         row.notifications_enabled = account.notifications_enabled
         quiet = account.quiet_hours
-        row.quiet_start_minute = _minutes(quiet.start) if quiet else None
-        row.quiet_end_minute = _minutes(quiet.end) if quiet else None
-        row.digest_minute = _minutes(account.digest_time) if account.digest_time else None
+        row.quiet_start_minute = minutes_of(quiet.start) if quiet else None
+        row.quiet_end_minute = minutes_of(quiet.end) if quiet else None
+        row.digest_minute = minutes_of(account.digest_time) if account.digest_time else None
 
     def _get_row(self, account_id: int) -> AccountRow:
         row = self._session.get(AccountRow, account_id)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from domain.actors import Availability, Owner, QuietHours
+from domain.actors import Availability, Owner
 from domain.categories import Category
 from domain.lifecycle import PostingStatus
 from domain.places import GeoBox, GeoPoint, Place
@@ -37,6 +38,7 @@ from storage.models import (
     PushAlertRow,
 )
 from storage.repositories.postings import time_window_of
+from storage.types import clock_of, quiet_hours_of
 
 DEFAULT_REACH_KM = 5.0
 # enum members by value: a dict lookup is several times cheaper than calling the enum, and
@@ -46,8 +48,18 @@ _CATEGORIES = {category.value: category for category in Category}
 _URGENCIES = {urgency.value: urgency for urgency in Urgency}
 
 
-def _clock(minutes: int) -> time:
-    return time(minutes // 60, minutes % 60)
+def volunteer_sketch(row: Any) -> VolunteerSketch:
+    """From a row with the accounts' home, reach, zone and quiet-hour columns (and `order`,
+    when the query ordered by distance)."""
+    return VolunteerSketch(
+        account_id=row.id,
+        lat=row.home_lat,
+        lon=row.home_lon,
+        reach_km=row.home_radius_km or DEFAULT_REACH_KM,
+        time_zone=row.time_zone,
+        quiet_hours=quiet_hours_of(row.quiet_start_minute, row.quiet_end_minute),
+        order=getattr(row, "order", 0.0),
+    )
 
 
 class SqlCandidates:
@@ -177,7 +189,7 @@ class SqlCandidates:
                     w.posting_id.in_(weekly)
                 )
             ):
-                slots[posting_id].append(WeeklySlot(weekday, _clock(start), _clock(end)))
+                slots[posting_id].append(WeeklySlot(weekday, clock_of(start), clock_of(end)))
         return [
             rebuild(
                 Posting,
@@ -269,20 +281,7 @@ class SqlCandidates:
             .order_by(order, a.id)
             .limit(limit)
         )
-        return [
-            VolunteerSketch(
-                account_id=row.id,
-                lat=row.home_lat,
-                lon=row.home_lon,
-                reach_km=row.home_radius_km or DEFAULT_REACH_KM,
-                time_zone=row.time_zone,
-                quiet_hours=QuietHours(_clock(row.quiet_start_minute), _clock(row.quiet_end_minute))
-                if row.quiet_start_minute is not None and row.quiet_end_minute is not None
-                else None,
-                order=row.order,
-            )
-            for row in rows
-        ]
+        return [volunteer_sketch(row) for row in rows]
 
     def _topics_and_skills(
         self, account_ids: Sequence[int]

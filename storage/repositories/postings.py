@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, select
@@ -30,14 +30,7 @@ from storage.models import (
     PostingWeeklySlotRow,
     utcnow,
 )
-
-
-def _minutes(value: time) -> int:
-    return value.hour * 60 + value.minute
-
-
-def _clock(minutes: int) -> time:
-    return time(minutes // 60, minutes % 60)
+from storage.types import clock_of, minutes_of
 
 
 def _time_window(row: PostingRow) -> TimeWindow:
@@ -47,7 +40,7 @@ def _time_window(row: PostingRow) -> TimeWindow:
         row.starts_at,
         row.ends_at,
         [
-            WeeklySlot(s.weekday, _clock(s.start_minute), _clock(s.end_minute))
+            WeeklySlot(s.weekday, clock_of(s.start_minute), clock_of(s.end_minute))
             for s in row.weekly_slots
         ],
     )
@@ -126,7 +119,7 @@ def _fill(row: PostingRow, posting: Posting) -> None:
     slots = window.slots if isinstance(window, Weekly) else ()
     row.weekly_slots = [
         PostingWeeklySlotRow(
-            weekday=s.weekday, start_minute=_minutes(s.start), end_minute=_minutes(s.end)
+            weekday=s.weekday, start_minute=minutes_of(s.start), end_minute=minutes_of(s.end)
         )
         for s in slots
     ]
