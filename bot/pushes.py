@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot import formatting, notify
 from bot.i18n import Translator
-from bot.messages import Choice, LocationPin
+from bot.messages import Choice
 from domain.errors import NotFound
 from domain.lifecycle import FINAL_STATUSES, PostingEvent, PostingStatus
 from domain.places import box_around
@@ -399,7 +399,3 @@ def close_expired_windows(database: Database, now: datetime) -> int:
             uow.commit()
             closed += 1
     return closed
-
-
-def pin(posting: Posting) -> LocationPin:
-    return LocationPin(posting.place.point, posting.place.label)

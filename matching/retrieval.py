@@ -208,10 +208,12 @@ def matches_for_posting(
     if not intervals:
         return []
 
+    # a score carries the need's urgency and freshness, whichever side the need is on
+    own_weight = urgency_factor(posting.urgency) * freshness_factor(posting.created_at, now)
+
     def bound(sketch: PostingSketch, km: float) -> float:
-        # a score carries the need's urgency and freshness, whichever side the need is on
         need_weight = (
-            urgency_factor(posting.urgency) * freshness_factor(posting.created_at, now)
+            own_weight
             if posting.kind is PostingKind.NEED
             else urgency_factor(sketch.urgency) * freshness_factor(sketch.created_at, now)
         )
