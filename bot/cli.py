@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import logging
 import os
@@ -18,6 +19,7 @@ from bot.config import AppConfig, ConfigError, load_config
 from bot.delivery import deliver_due
 from bot.demo_loader import load_demo_data
 from bot.scheduler import PushScheduler
+from bot.serve import channels_of, serve
 from domain.actors import Platform, PlatformIdentity
 from domain.errors import ValidationError
 from storage.migrate import current_revision, head_revision, upgrade
@@ -91,19 +93,24 @@ def _chat(config: AppConfig, user: str, language: str | None) -> int:
 
 
 def _run(config: AppConfig) -> int:
-    remote = [
-        name
-        for name, on in (("telegram", config.telegram_enabled), ("matrix", config.matrix_enabled))
-        if on
-    ]
-    if remote:
+    if config.matrix_enabled:
         print(
-            f"config.yml enables {', '.join(remote)}, which this version cannot serve yet; "
-            "disable it to use the console chat.",
+            "config.yml enables matrix, which this version cannot serve yet; disable it.",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    return _chat(config, _console_user(None), None)
+    if not config.telegram_enabled:
+        return _chat(config, _console_user(None), None)
+    app = build_app(config)
+    try:
+        channels = channels_of(app)
+        asyncio.run(serve(app, channels))
+    except ValueError as error:  # e.g. Telegram refused the token
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        app.database.dispose()
+    return 0
 
 
 def _demo(config: AppConfig, replace: bool, seed: int) -> int:

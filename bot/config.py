@@ -354,7 +354,8 @@ def _expanded(check: Callable[[str], str]) -> PlainValidator:
 
 
 HomeserverUrl = Annotated[Text, AfterValidator(_check_service_url)]
-WebhookUrl = Annotated[Text, AfterValidator(_check_webhook_url)]
+WebhookUrl = Annotated[Text, AfterValidator(_check_local_or_remote_url)]
+TELEGRAM_API_URL = "https://api.telegram.org"
 RasaUrl = Annotated[str, _expanded(_check_local_or_remote_url)]
 
 
@@ -507,12 +508,21 @@ class TelegramConfig(_Model):
     token: TelegramToken | None = None
     mode: Literal["polling", "webhook"] = "polling"
     webhook: TelegramWebhookConfig | None = None
+    # Telegram's, or a self-hosted telegram-bot-api server (which also takes http webhooks on
+    # any port)
+    api_url: Annotated[Text, AfterValidator(_check_service_url)] = TELEGRAM_API_URL
 
     @model_validator(mode="after")
     def _usable_when_enabled(self) -> Self:
-        if not self.enabled:
-            return self
         problems = _Problems()
+        if self.webhook is not None and self.api_url == TELEGRAM_API_URL:
+            try:
+                _check_webhook_url(self.webhook.public_url)
+            except ValueError as error:
+                problems.add(("webhook", "public_url"), str(error))
+        if not self.enabled:
+            problems.raise_any()
+            return self
         _need_secret(problems, ("token",), self.token, "telegram is enabled")
         if self.mode == "webhook":
             if self.webhook is None:

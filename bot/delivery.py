@@ -337,6 +337,7 @@ class OutboxWorker:
         self._clock = clock
         self._monotonic = monotonic
         self._sleep = sleep
+        self._nudge: asyncio.Event | None = None  # set by wake(): new rows are waiting
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -349,7 +350,9 @@ class OutboxWorker:
     async def run(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
         """Deliver until `stop` is set; expired claims are recovered at start and once a lease."""
         next_recovery = -math.inf
+        self._nudge = asyncio.Event()
         while not stop.is_set():
+            self._nudge.clear()
             try:
                 if self._monotonic() >= next_recovery:
                     next_recovery = self._monotonic() + self._lease.total_seconds()
@@ -359,7 +362,14 @@ class OutboxWorker:
                 # the worker's own statements carry ids and times, never a message text
                 log.exception("outbox delivery on %s failed; trying again", self._platform)
             if not stop.is_set():
-                await self._wait(poll_interval, stop)
+                await self._wait(poll_interval, stop, self._nudge)
+        self._nudge = None
+
+    def wake(self) -> None:
+        """New messages were queued (call from the loop `run` runs on): deliver them now rather
+        than at the next poll."""
+        if self._nudge is not None:
+            self._nudge.set()
 
     def recover_expired(self) -> int:
         """Settle claims whose worker stopped mid-send (see OutboxRepository.recover_expired)."""
@@ -407,17 +417,20 @@ class OutboxWorker:
             await self._wait(min(wait, IDLE_STEP_S), stop)
         return sent
 
-    async def _wait(self, seconds: float, stop: asyncio.Event | None) -> None:
+    async def _wait(
+        self, seconds: float, stop: asyncio.Event | None, nudge: asyncio.Event | None = None
+    ) -> None:
         if stop is None:
             await self._sleep(seconds)
             return
-        sleeper = asyncio.ensure_future(self._sleep(seconds))
-        stopper = asyncio.ensure_future(stop.wait())
+        waits = [asyncio.ensure_future(self._sleep(seconds)), asyncio.ensure_future(stop.wait())]
+        if nudge is not None:
+            waits.append(asyncio.ensure_future(nudge.wait()))
         try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            sleeper.cancel()
-            stopper.cancel()
+            for waiting in waits:
+                waiting.cancel()
 
     async def _deliver_batch(
         self,

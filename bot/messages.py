@@ -21,6 +21,16 @@ class SharedLocation:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupChat:
+    """A message from a group chat (a club's group), not a private conversation."""
+
+    title: str | None = None
+    # whether the sender administers the group, as the platform says at the time of the
+    # message; None when the channel did not ask (only group commands need it)
+    sender_is_admin: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     platform: Platform
     update_id: str  # the platform's update/event id: a replay of it is handled once
@@ -32,6 +42,10 @@ class Incoming:
     message_id: str | None = None
     language_hint: str | None = None  # the platform's locale, e.g. Telegram's language_code
     user_name: str | None = None  # the name the platform shows, a default for the profile
+    group: GroupChat | None = None  # None: a private chat with the bot
+    # something the bot cannot read (a photo, a sticker, a shared contact); its content is not
+    # kept, the user is told what the bot understands
+    unsupported: bool = False
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -66,12 +80,17 @@ class Incoming:
             "message_id": self.message_id,
             "language_hint": self.language_hint,
             "user_name": self.user_name,
+            "group": None
+            if self.group is None
+            else {"title": self.group.title, "sender_is_admin": self.group.sender_is_admin},
+            "unsupported": self.unsupported,
             "received_at": self.received_at.isoformat(),
         }
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Incoming:
         loc = data.get("location")
+        group = data.get("group")
         return cls(
             platform=Platform(data["platform"]),
             update_id=data["update_id"],
@@ -85,6 +104,8 @@ class Incoming:
             message_id=data.get("message_id"),
             language_hint=data.get("language_hint"),
             user_name=data.get("user_name"),
+            group=None if group is None else GroupChat(group["title"], group["sender_is_admin"]),
+            unsupported=bool(data.get("unsupported", False)),
             received_at=datetime.fromisoformat(data["received_at"]),
         )
 
@@ -93,6 +114,9 @@ class Incoming:
 class Choice:
     label: str
     payload: str  # short and opaque to the user; channels must validate what comes back
+    # in a group chat: the answer belongs in a private conversation with the bot (Telegram
+    # opens one with a start link carrying `payload`)
+    opens_private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +140,10 @@ class Outgoing:
             "chat_id": self.chat_id,
             "replaces": self.replaces,
             "text": self.text,
-            "choices": [{"label": c.label, "payload": c.payload} for c in self.choices],
+            "choices": [
+                {"label": c.label, "payload": c.payload, "opens_private": c.opens_private}
+                for c in self.choices
+            ],
             "location": None
             if self.location is None
             else {
@@ -133,7 +160,10 @@ class Outgoing:
         return cls(
             chat_id=data["chat_id"],
             text=data["text"],
-            choices=tuple(Choice(c["label"], c["payload"]) for c in data.get("choices", [])),
+            choices=tuple(
+                Choice(c["label"], c["payload"], bool(c.get("opens_private", False)))
+                for c in data.get("choices", [])
+            ),
             location=None
             if loc is None
             else LocationPin(GeoPoint(loc["lat"], loc["lon"]), loc["title"]),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import formatting, notify
+from bot import formatting, groups, notify
 from bot.i18n import Translator
 from bot.messages import Choice
 from domain.errors import NotFound
@@ -142,8 +142,10 @@ def status_changed(
         uow.pushes.forget_digest_item(posting.id)
         if posting.status is PostingStatus.FILLED:
             _close_alerts(uow, posting, FILLED, helpers_too=False)
+            groups.close_group_alerts(uow, posting, groups.FILLED)
         elif posting.status in (PostingStatus.WITHDRAWN, PostingStatus.REMOVED):
             _close_alerts(uow, posting, CANCELLED, helpers_too=True)
+            groups.close_group_alerts(uow, posting, groups.CANCELLED)
         # an expired need is in the past: nobody would set off for it any more
 
 
@@ -157,6 +159,7 @@ def _published(uow: UnitOfWork, need: Posting, now: datetime, settings: PushSett
             campaign = uow.pushes.campaign(need.id)
             assert campaign is not None
             run_wave(uow, campaign, now, settings)
+        groups.alert_groups(uow, need, now)
     push_to_free_now(uow, need, now, settings)
     if need.urgency is not Urgency.URGENT:
         for target in digest_recipients(uow.candidates, need, now):
@@ -281,6 +284,7 @@ def helper_joined(uow: UnitOfWork, need: Posting, now: datetime) -> bool:
         return False
     if uow.pushes.finish_campaign(need.id, CampaignEnd.ENOUGH.value, now):
         _close_alerts(uow, need, FILLED, helpers_too=False)
+        groups.close_group_alerts(uow, need, groups.FILLED)
     return True
 
 

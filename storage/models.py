@@ -395,5 +395,44 @@ class DigestItemRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
+class GroupSubscriptionRow(Base):
+    """A group chat that gets urgent needs of its topics and area. It was set up by one of the
+    group's admins and goes with their identity when that is erased."""
+
+    __tablename__ = "group_subscriptions"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(255))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    place_label: Mapped[str] = mapped_column(String(120))
+    radius_km: Mapped[float] = mapped_column(Float)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every topic
+    language: Mapped[str] = mapped_column(String(5))
+    subscribed_by_identity_id: Mapped[int] = mapped_column(
+        ForeignKey("platform_identities.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class GroupAlertRow(Base):
+    """An urgent need posted to a subscribed group: once per group and need."""
+
+    __tablename__ = "group_alerts"
+
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("group_subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    closed_as: Mapped[str | None] = mapped_column(String(10))  # filled | cancelled
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 PERSONAL_DATA_ROOTS = ("accounts", "platform_identities")
 NOT_PERSONAL = ("municipalities", "organisations", "alembic_version")

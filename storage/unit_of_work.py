@@ -12,6 +12,7 @@ from storage.db import make_engine, make_session_factory
 from storage.repositories.accounts import AccountRepository, OrganisationRepository
 from storage.repositories.candidates import SqlCandidates
 from storage.repositories.conversations import ConversationRepository
+from storage.repositories.groups import GroupRepository
 from storage.repositories.identities import IdentityRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.municipalities import MunicipalityRepository
@@ -31,6 +32,7 @@ class UnitOfWork:
     outbox: OutboxRepository
     pushes: PushRepository
     candidates: SqlCandidates
+    groups: GroupRepository
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -48,6 +50,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(session)
         self.pushes = PushRepository(session)
         self.candidates = SqlCandidates(session)
+        self.groups = GroupRepository(session)
         return self
 
     def __exit__(

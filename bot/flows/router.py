@@ -13,9 +13,20 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.context import Turn
-from bot.flows import alerts, basics, free_now, my_postings, onboarding, posting, search, settings
+from bot.flows import (
+    alerts,
+    basics,
+    free_now,
+    groups,
+    my_postings,
+    onboarding,
+    posting,
+    search,
+    settings,
+)
 from bot.flows import framework as fw
 from bot.flows.common import main_menu
+from bot.groups import START_SHOW
 from bot.messages import Choice
 from domain.postings import PostingKind
 
@@ -28,12 +39,20 @@ ASK_BACK_FLOOR = 0.15  # intents below this are not even offered as a guess
 
 
 def _start(turn: Turn) -> None:
+    _, argument = turn.incoming.command or ("", "")
+    # "/start show_12": opened from a group's alert (a Telegram start link)
+    shown = argument[len(START_SHOW) :] if argument.startswith(START_SHOW) else ""
     if turn.account is None:
         basics.start(turn)
-        onboarding.begin(turn)
+        onboarding.begin(
+            turn, resume={"flow": "show", "posting": shown} if shown.isdigit() else None
+        )
     else:
         fw.finish(turn)
-        basics.welcome_back(turn)
+        if shown.isdigit():
+            alerts.show(turn, shown)
+        else:
+            basics.welcome_back(turn)
 
 
 def _post(kind: PostingKind | None) -> Handler:
@@ -93,6 +112,18 @@ def _back(turn: Turn) -> None:
         return
     if not fw.back(turn):
         fw.reprompt(turn, turn.t._("This is the first step. Type “cancel” to stop."))
+
+
+def _unsupported(turn: Turn) -> None:
+    turn.say(
+        turn.t._(
+            "I can only read text, button taps and locations — not photos, stickers, voice "
+            "messages or contacts."
+        )
+    )
+    step = fw.current_step(turn)
+    if step is not None:
+        step.prompt(turn)
 
 
 def _help(turn: Turn) -> None:
@@ -196,6 +227,10 @@ def dispatch(turn: Turn, confidence_threshold: float) -> None:
 
 
 def _dispatch(turn: Turn, confidence_threshold: float) -> None:
+    if turn.incoming.group is not None:
+        return groups.dispatch(turn)
+    if turn.incoming.unsupported:
+        return _unsupported(turn)
     if not turn.incoming.choice and turn.incoming.text and not turn.incoming.command:
         payload = fw.offered_choice(turn, turn.incoming.text)
         if payload is not None:
@@ -279,3 +314,5 @@ def resume_after_onboarding(turn: Turn, resume: dict[str, Any]) -> None:
         search.resume(turn, resume["answers"])
     elif resume.get("flow") == free_now.NAME:
         free_now.begin(turn)
+    elif resume.get("flow") == "show" and str(resume.get("posting", "")).isdigit():
+        alerts.show(turn, str(resume["posting"]))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -209,6 +210,14 @@ class OrganisationRepository:
         if row is None:
             raise NotFound(f"no organisation {organisation_id}", organisation_id=organisation_id)
         return _organisation(row)
+
+    def set_verified(self, organisation_id: int, at: datetime | None) -> None:
+        """An editor verified the organisation (None: the verification is withdrawn)."""
+        row = self._session.get(OrganisationRow, organisation_id)
+        if row is None:
+            raise NotFound(f"no organisation {organisation_id}", organisation_id=organisation_id)
+        row.verified_at = at
+        self._session.flush()
 
     def add_member(
         self, organisation_id: int, account_id: int, role: MemberRole = MemberRole.MEMBER

@@ -86,7 +86,7 @@ def test_db_upgrade_reports_the_revision(
     config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--config", str(config_file), "db", "upgrade"]) == 0
-    assert capsys.readouterr().out.strip() == "schema revision: 0003 (newest: 0003)"
+    assert capsys.readouterr().out.strip() == "schema revision: 0005 (newest: 0005)"
 
 
 def test_a_bad_config_is_one_clear_line_per_problem(
@@ -103,17 +103,17 @@ def test_a_bad_config_is_one_clear_line_per_problem(
     assert any(line.startswith(f"{path}: channels.telegram.tokn: unknown key") for line in errors)
 
 
-def test_run_refuses_channels_it_cannot_serve_yet(
+def test_run_refuses_matrix_which_it_cannot_serve_yet(
     config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
-    config["channels"]["telegram"]["enabled"] = True
+    config["channels"]["matrix"]["enabled"] = True
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:ABC-secret-token")
+    monkeypatch.setenv("MATRIX_ACCESS_TOKEN", "syt_secret-token")
     assert main(["--config", str(config_file), "run"]) == 2
     err = capsys.readouterr().err
-    assert "telegram" in err
-    assert "123456:ABC-secret-token" not in err
+    assert "matrix" in err
+    assert "syt_secret-token" not in err
 
 
 def test_run_without_remote_channels_starts_the_console(

@@ -132,7 +132,7 @@ def test_radius_steps_must_widen(shipped_data: dict[str, Any]) -> None:
 def test_unknown_key_lists_the_allowed_ones(shipped_data: dict[str, Any]) -> None:
     problems = problems_of(shipped_data, lambda d: d["channels"]["telegram"].update(tokn="x"))
     assert problems == [
-        "channels.telegram.tokn: unknown key (allowed: enabled, token, mode, webhook)"
+        "channels.telegram.tokn: unknown key (allowed: enabled, token, mode, webhook, api_url)"
     ]
 
 
@@ -299,7 +299,7 @@ def test_several_problems_each_on_its_own_line(shipped_data: dict[str, Any]) -> 
         [
             "municipalities[1].centre.lat: must be between -90 and 90",
             "matching.max_results: must be a whole number",
-            "channels.telegram.tokn: unknown key (allowed: enabled, token, mode, webhook)",
+            "channels.telegram.tokn: unknown key (allowed: enabled, token, mode, webhook, api_url)",
             "municipalities[0].editors[0]: not a valid telegram user id: 'abc'",
         ]
     )

@@ -13,7 +13,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from telegram import (
     Bot,
@@ -34,6 +34,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram.callbacks import MAX_CALLBACK_DATA_BYTES, CallbackSigner
 from bot.delivery import AsyncSender, RetryLater, Undeliverable
 from bot.messages import Choice, Outgoing
 from domain.actors import Platform
@@ -41,7 +42,6 @@ from domain.actors import Platform
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH: Final = 4096  # Telegram counts after entity parsing, in UTF-16 code units
-MAX_CALLBACK_DATA_BYTES: Final = 64
 LOCATION_BUTTON_LABEL: Final = "📍 Standort senden / Share location"
 DEFAULT_BASE_URL: Final = "https://api.telegram.org/bot"
 DEFAULT_BASE_FILE_URL: Final = "https://api.telegram.org/file/bot"
@@ -55,6 +55,7 @@ _EDIT_GONE: Final = (
     "there is no text in the message to edit",
 )
 _INTEGER = re.compile(r"-?\d+")
+_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # loggers that print the request URL, which carries the token (httpx at INFO, PTB at DEBUG)
 _URL_LOGGERS: Final = ("httpx", "telegram.Bot")
 _guarded_tokens: set[str] = set()
@@ -76,7 +77,19 @@ class _RedactToken(logging.Filter):
         return True
 
 
-def _guard_logs(token: str) -> None:
+def http_request(timeout_s: float, pool_size: int) -> HTTPXRequest:
+    """Concurrent sends from the outbox worker share the pool; no rate limiter, no retries:
+    the outbox paces and retries with its own bookkeeping."""
+    return HTTPXRequest(
+        connection_pool_size=pool_size,
+        read_timeout=timeout_s,
+        write_timeout=timeout_s,
+        connect_timeout=timeout_s,
+        pool_timeout=timeout_s,
+    )
+
+
+def guard_logs(token: str) -> None:
     """Keep the token out of third-party log lines (once per token and process)."""
     if token in _guarded_tokens:
         return
@@ -109,20 +122,29 @@ def render_text(text: str) -> str:
     return html.escape(fit_text(text), quote=False)
 
 
-def _inline_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
-    """One button per row; the payload travels as callback_data, so it must fit 64 bytes."""
+def start_link(bot_username: str, payload: str) -> str:
+    """A link that opens a private chat with the bot and sends it `/start <payload>`."""
+    if not _START_PARAMETER.fullmatch(payload):
+        raise ValueError(f"{payload!r} cannot be a start parameter (A-Z, a-z, 0-9, _ and -)")
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+def _button(choice: Choice, chat_id: str, signer: CallbackSigner, bot_username: str) -> Any:
+    if choice.opens_private:
+        return InlineKeyboardButton(choice.label, url=start_link(bot_username, choice.payload))
+    return InlineKeyboardButton(choice.label, callback_data=signer.sign(chat_id, choice.payload))
+
+
+def _inline_keyboard(
+    choices: Sequence[Choice], chat_id: str, signer: CallbackSigner, bot_username: str
+) -> InlineKeyboardMarkup | None:
+    """One button per row; a payload travels signed as callback_data (at most 64 bytes), or
+    as the start link of a private chat."""
     if not choices:
         return None
-    rows = []
-    for choice in choices:
-        size = len(choice.payload.encode("utf-8"))
-        if not 1 <= size <= MAX_CALLBACK_DATA_BYTES:
-            raise ValueError(
-                f"choice payload is {size} bytes; Telegram's callback_data takes 1 to "
-                f"{MAX_CALLBACK_DATA_BYTES}"
-            )
-        rows.append([InlineKeyboardButton(choice.label, callback_data=choice.payload)])
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(
+        [[_button(choice, chat_id, signer, bot_username)] for choice in choices]
+    )
 
 
 def _location_keyboard() -> ReplyKeyboardMarkup:
@@ -162,25 +184,20 @@ class TelegramSender:
         base_file_url: str | None = None,
         timeout_s: float = 10.0,
         pool_size: int = 64,
+        bot: Bot | None = None,
+        signer: CallbackSigner | None = None,
     ) -> None:
         if not token:
             raise ValueError("a bot token is required")
         self._token = token
-        _guard_logs(token)  # before Bot(): PTB logs the base URL with the token on creation
-        # Concurrent sends from the outbox workers share the pool; no rate limiter, no retries:
-        # the outbox paces and retries with its own bookkeeping.
-        request = HTTPXRequest(
-            connection_pool_size=pool_size,
-            read_timeout=timeout_s,
-            write_timeout=timeout_s,
-            connect_timeout=timeout_s,
-            pool_timeout=timeout_s,
-        )
-        self._bot = Bot(
+        guard_logs(token)  # before Bot(): PTB logs the base URL with the token on creation
+        self._signer = signer or CallbackSigner.for_token(token)
+        # `bot`: the channel's own (an Application's), shared so one pool serves both
+        self._bot = bot or Bot(
             token,
             base_url=base_url or DEFAULT_BASE_URL,
             base_file_url=base_file_url or DEFAULT_BASE_FILE_URL,
-            request=request,
+            request=http_request(timeout_s, pool_size),
         )
 
     @property
@@ -217,7 +234,10 @@ class TelegramSender:
         return chat_id.startswith(("-", "@"))
 
     async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
-        keyboard = _inline_keyboard(message.choices)  # ValueError before anything goes out
+        # ValueError before anything goes out
+        links = any(choice.opens_private for choice in message.choices)
+        username = self._bot.username if links else ""  # known once the bot is initialised
+        keyboard = _inline_keyboard(message.choices, message.chat_id, self._signer, username)
         text = render_text(message.text)
         chat_id = _chat_id(message.chat_id)
         message_id: str | None = None
@@ -333,5 +353,7 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "TelegramSender",
     "fit_text",
+    "guard_logs",
+    "http_request",
     "render_text",
 ]

@@ -76,6 +76,22 @@ _INLINE_ACTIONS = _names(
     """
 )
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+# ChatMemberAdministrator's required fields, and ChatMemberRestricted's permissions
+_ADMIN_RIGHTS = _names(
+    """
+    can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats
+    can_restrict_members can_promote_members can_change_info can_invite_users can_post_stories
+    can_edit_stories can_delete_stories
+    """
+)
+_MEMBER_PERMISSIONS = _names(
+    """
+    is_member can_send_messages can_send_audios can_send_documents can_send_photos
+    can_send_videos can_send_video_notes can_send_voice_notes can_send_polls
+    can_send_other_messages can_add_web_page_previews can_change_info can_invite_users
+    can_pin_messages can_manage_topics
+    """
+)
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
@@ -489,6 +505,10 @@ class TelegramStandin:
         self._chat_windows: dict[ChatId, deque[float]] = {}
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._webhook: JSON | None = None
+        self._webhook_secret: str | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._webhook_answers: list[tuple[int, int]] = []  # (update_id, HTTP status)
+        self._members: dict[tuple[ChatId, int], str] = {}
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -512,6 +532,7 @@ class TelegramStandin:
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
+            "getchatmember": self._get_chat_member,
         }
 
     # --- addresses ---
@@ -554,6 +575,7 @@ class TelegramStandin:
         self._runner = runner
         host, port = runner.addresses[0][:2]
         self._root = f"http://{host}:{port}"
+        self._webhook_task = asyncio.create_task(self._pump_webhook(), name="standin-webhook")
         return self._root
 
     async def shutdown(self) -> None:
@@ -564,6 +586,10 @@ class TelegramStandin:
         if self._closed is not None:
             self._closed.set()
         self._notify()  # long polls and stalls return at once instead of holding the shutdown
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            await asyncio.gather(self._webhook_task, return_exceptions=True)
+            self._webhook_task = None
         await asyncio.sleep(0)
         await runner.cleanup()
         self._runner = None
@@ -730,6 +756,22 @@ class TelegramStandin:
             else {"message_id": message_id, "chat": chat, "date": 0},
         }
         return self.push_update({"callback_query": query})
+
+    def set_member_status(
+        self,
+        chat_id: int,
+        user_id: int,
+        status: Literal["creator", "administrator", "member", "restricted", "left", "kicked"],
+    ) -> None:
+        """What getChatMember says about a user in a group (default: "member")."""
+        with self._lock:
+            self._members[(chat_id, user_id)] = status
+
+    @property
+    def webhook_answers(self) -> list[tuple[int, int]]:
+        """(update_id, HTTP status) of every webhook delivery attempt, in order."""
+        with self._lock:
+            return list(self._webhook_answers)
 
     def block(self, chat_id: int) -> None:
         """From now on sends to this chat answer 403 (the user blocked the bot)."""
@@ -1165,15 +1207,42 @@ class TelegramStandin:
             return True
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _bad("secret token contains unallowed characters")
         self._webhook = {"url": url, "max_connections": params.get("max_connections", 40)}
+        self._webhook_secret = None if secret is None else str(secret)
         if isinstance(params.get("allowed_updates"), list):
             self._webhook["allowed_updates"] = params["allowed_updates"]
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self._notify()
         return True
+
+    def _get_chat_member(self, params: JSON) -> JSON:
+        chat = self._chat(params)
+        user_id = _decode_int("user_id", params.get("user_id"))
+        status = self._members.get((chat["id"], user_id), "member")
+        if chat["type"] == "private":
+            status = "member" if user_id == chat["id"] else "left"
+        user: JSON = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+        member: JSON = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update(
+                {name: name in ("can_manage_chat", "can_invite_users") for name in _ADMIN_RIGHTS}
+            )
+        elif status == "restricted":
+            member.update({name: True for name in _MEMBER_PERMISSIONS})
+            member["until_date"] = 0
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
 
     def _delete_webhook(self, params: JSON) -> bool:
         self._webhook = None
+        self._webhook_secret = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
@@ -1216,6 +1285,42 @@ class TelegramStandin:
                 return batch
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), remaining)
+
+    # --- webhook delivery ---
+
+    async def _pump_webhook(self) -> None:
+        """While a webhook is set, POST each update to it in order, as Telegram does: the next
+        one only after a 2xx, retrying (here quickly) until then."""
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session:
+            while not self._closing:
+                wake = self._wake
+                with self._lock:
+                    hook = None if self._webhook is None else dict(self._webhook)
+                    secret = self._webhook_secret
+                    update = copy.deepcopy(self._updates[0]) if self._updates else None
+                if hook is None or update is None:
+                    if wake is not None:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(wake.wait(), 0.5)
+                    continue
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                try:
+                    async with session.post(
+                        hook["url"], json=update, headers=headers, timeout=aiohttp.ClientTimeout(10)
+                    ) as response:
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0  # unreachable: Telegram keeps the update and tries again
+                with self._lock:
+                    self._webhook_answers.append((int(update["update_id"]), status))
+                    if 200 <= status < 300:
+                        self._updates = [
+                            u for u in self._updates if u["update_id"] != update["update_id"]
+                        ]
+                if not 200 <= status < 300:
+                    await self._pause(0.1)
 
     def _confirm(self, offset: int | None) -> None:
         """Forget confirmed updates: those below a positive offset, or all but the last -offset

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from bot.channels.telegram.callbacks import CallbackSigner
 from bot.channels.telegram.sender import LOCATION_BUTTON_LABEL, TelegramSender, fit_text
 from bot.channels.telegram.standin import TelegramStandin
 from bot.delivery import RetryLater, Undeliverable
@@ -61,27 +62,46 @@ def test_long_text_is_cut_to_telegrams_limit() -> None:
     assert fit_text("a" * 10, 5) == "aaaa…"
 
 
-def test_choices_become_an_inline_keyboard_one_button_per_row() -> None:
+def test_choices_become_an_inline_keyboard_one_button_per_row_with_signed_data() -> None:
+    signer = CallbackSigner.for_token(TOKEN)
+
     async def scenario() -> None:
         async with standin_and_sender() as (api, sender):
             await sender.send(Outgoing("42", "Neue Anfrage in deiner Nähe", CHOICES))
             (stored,) = api.messages(42)
-            assert stored["reply_markup"] == {
-                "inline_keyboard": [
-                    [{"text": "Ich helfe", "callback_data": "help:17"}],
-                    [{"text": "Nicht jetzt", "callback_data": "later:17"}],
-                ]
-            }
+            rows = stored["reply_markup"]["inline_keyboard"]
+            assert [[button["text"] for button in row] for row in rows] == [
+                ["Ich helfe"],
+                ["Nicht jetzt"],
+            ]
+            data = [row[0]["callback_data"] for row in rows]
+            assert [signer.verify("42", d) for d in data] == ["help:17", "later:17"]
+            # bound to the chat: the same data tapped elsewhere is not ours
+            assert signer.verify("43", data[0]) is None
 
     run(scenario())
 
 
-def test_a_payload_over_64_bytes_is_refused_before_anything_is_sent() -> None:
+def test_a_choice_that_opens_a_private_chat_becomes_a_start_link() -> None:
     async def scenario() -> None:
         async with standin_and_sender() as (api, sender):
-            with pytest.raises(ValueError, match="66 bytes"):
-                await sender.send(Outgoing("42", "x", (Choice("zu lang", "ü" * 33),)))
-            await sender.send(Outgoing("42", "x", (Choice("passt", "ü" * 32),)))
+            button = Choice("Details", "show_17", opens_private=True)
+            await sender.send(Outgoing("-100", "Dringend", (button,)))
+            (stored,) = api.messages(-100)
+            assert stored["reply_markup"]["inline_keyboard"] == [
+                [{"text": "Details", "url": "https://t.me/standin_bot?start=show_17"}]
+            ]
+
+    run(scenario())
+
+
+def test_a_payload_too_long_to_sign_is_refused_before_anything_is_sent() -> None:
+    # 64 bytes of callback data leave 55 for the payload beside its signature
+    async def scenario() -> None:
+        async with standin_and_sender() as (api, sender):
+            with pytest.raises(ValueError, match="56 bytes"):
+                await sender.send(Outgoing("42", "x", (Choice("zu lang", "ü" * 28),)))
+            await sender.send(Outgoing("42", "x", (Choice("passt", "ü" * 27 + "a"),)))
             assert len(api.calls("sendMessage")) == 1
 
     run(scenario())

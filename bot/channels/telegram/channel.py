@@ -1,0 +1,300 @@
+"""The Telegram channel: intake (long polling or webhook), handling, and delivery in one process.
+
+python-telegram-bot's `Application` provides the bot (built with `updater(None)`), but intake is
+ours: PTB's Updater confirms an update when it enters its in-memory queue, and its webhook
+answers 200 before processing, so a crash would lose updates. Here an update is acknowledged
+only after it is recorded in the inbox — by asking getUpdates for the next offset, or by
+answering the webhook request 200 — and a replayed update_id is recognised there and handled
+once. Handling runs afterwards (bot/handling.py), replies leave through the outbox worker.
+
+    Telegram ─▶ getUpdates / webhook ─▶ translate ─▶ inbox (commit) ─▶ acknowledge
+                                                   └─▶ handling ─▶ outbox ─▶ worker ─▶ Telegram
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from telegram import Bot, ChatMember, Update
+from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
+
+from bot import groups
+from bot.channels.telegram.callbacks import CallbackSigner
+from bot.channels.telegram.commands import register_commands
+from bot.channels.telegram.sender import (
+    DEFAULT_BASE_FILE_URL,
+    DEFAULT_BASE_URL,
+    TelegramSender,
+    guard_logs,
+    http_request,
+)
+from bot.channels.telegram.updates import ALLOWED_UPDATES, MembershipChange, translate
+from bot.channels.telegram.webhook import WebhookServer
+from bot.delivery import OutboxWorker, RateLimits, default_worker_id
+from bot.engine import DialogueEngine
+from bot.handling import EntryHandlers
+from bot.i18n import translator
+from bot.messages import Incoming
+from domain.actors import Platform, PlatformIdentity
+
+log = logging.getLogger(__name__)
+
+_ADMINS: Final = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
+_RETRY_S: Final = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookOptions:
+    public_url: str  # what Telegram calls (https in production)
+    secret_token: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    path: str = "/telegram"
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramOptions:
+    token: str
+    webhook: WebhookOptions | None = None  # None: long polling
+    base_url: str = DEFAULT_BASE_URL
+    base_file_url: str = DEFAULT_BASE_FILE_URL
+    poll_timeout_s: int = 30  # how long one getUpdates waits for news
+    request_timeout_s: float = 10.0
+    handling_lanes: int = 4
+    register_commands: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOptions:
+    limits: RateLimits
+    max_attempts: int = 8
+    lease_seconds: float = 60
+    worker_id: str = ""
+
+
+class TelegramChannel:
+    """`await channel.start()`, later `await channel.stop()`; both inside one running loop."""
+
+    def __init__(
+        self, engine: DialogueEngine, options: TelegramOptions, delivery: DeliveryOptions
+    ) -> None:
+        self.engine = engine
+        self.options = options
+        self._delivery = delivery
+        guard_logs(options.token)
+        self._signer = CallbackSigner.for_token(options.token)
+        self._application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._worker: OutboxWorker | None = None
+        self._handlers: EntryHandlers | None = None
+        self._webhook: WebhookServer | None = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._offset = 0
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def bot(self) -> Bot:
+        if self._application is None:
+            raise RuntimeError("the channel is not started")
+        bot: Bot = self._application.bot
+        return bot
+
+    @property
+    def webhook_port(self) -> int | None:
+        return None if self._webhook is None else self._webhook.port
+
+    async def start(self) -> None:
+        options = self.options
+        application = (
+            ApplicationBuilder()
+            .token(options.token)
+            .base_url(options.base_url)
+            .base_file_url(options.base_file_url)
+            .request(http_request(options.request_timeout_s, 64))
+            .get_updates_request(
+                HTTPXRequest(
+                    read_timeout=options.poll_timeout_s + options.request_timeout_s,
+                    connect_timeout=options.request_timeout_s,
+                )
+            )
+            .updater(None)
+            .build()
+        )
+        try:
+            await application.initialize()  # getMe: checks the token
+        except InvalidToken:
+            raise ValueError("Telegram rejected the bot token") from None
+        self._application = application
+        sender = TelegramSender(options.token, bot=application.bot, signer=self._signer)
+        worker_id = self._delivery.worker_id or default_worker_id()
+        self._worker = OutboxWorker(
+            self.engine.database,
+            sender,
+            self._delivery.limits,
+            worker_id=worker_id,
+            max_attempts=self._delivery.max_attempts,
+            lease_seconds=self._delivery.lease_seconds,
+        )
+        self._handlers = EntryHandlers(
+            self.engine, lanes=options.handling_lanes, handled=self._worker.wake
+        )
+        if options.register_commands:
+            await register_commands(application.bot)
+        # what was recorded but not handled before the last stop (or crash) comes first
+        pending = await asyncio.to_thread(self.engine.handle_pending, Platform.TELEGRAM)
+        if pending:
+            log.info("handled %d telegram messages left over from the last run", pending)
+        self._stop.clear()
+        self._handlers.start()
+        self._tasks.append(asyncio.create_task(self._worker.run(self._stop), name="tg-outbox"))
+        if options.webhook is None:
+            await application.bot.delete_webhook()
+            self._tasks.append(asyncio.create_task(self._poll(), name="tg-polling"))
+        else:
+            hook = options.webhook
+            self._webhook = WebhookServer(
+                self._accept_json,
+                secret=hook.secret_token,
+                path=hook.path,
+                listen=hook.listen,
+                port=hook.port,
+            )
+            await self._webhook.start()
+            await application.bot.set_webhook(
+                hook.public_url,
+                secret_token=hook.secret_token,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+        log.info("telegram: serving as @%s", application.bot.username)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
+        polling = [task for task in self._tasks if task.get_name() == "tg-polling"]
+        for task in polling:
+            task.cancel()  # a long poll in flight would hold the stop for its whole timeout
+        await asyncio.gather(*polling, return_exceptions=True)
+        if self._handlers is not None:
+            await self._handlers.stop()
+        if self._application is not None and self.options.webhook is None and self._offset:
+            # confirm what was recorded, so the next start is not sent it again
+            with contextlib.suppress(TelegramError):
+                await self.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        if self._application is not None:
+            await self._application.shutdown()
+            self._application = None
+
+    # --- intake --------------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=self._offset or None,
+                    timeout=self.options.poll_timeout_s,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+            except InvalidToken:
+                log.error("telegram rejected the bot token; polling stops")
+                return
+            except Conflict as error:
+                # another process polls with this token, or a webhook is set
+                log.error("telegram polling conflict: %s", error)
+                failures = await self._pause(failures)
+                continue
+            except TelegramError as error:
+                log.warning("telegram getUpdates failed: %s", error)
+                failures = await self._pause(failures)
+                continue
+            failures = 0
+            for update in updates:
+                try:
+                    await self.accept(update)
+                except Exception:
+                    # not recorded: the next getUpdates starts at this update again
+                    log.exception("telegram update %s could not be recorded", update.update_id)
+                    failures = await self._pause(failures)
+                    break
+                # the next getUpdates with this offset confirms the update to Telegram
+                self._offset = update.update_id + 1
+
+    async def _pause(self, failures: int) -> int:
+        delay = _RETRY_S[min(failures, len(_RETRY_S) - 1)]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), delay)
+        return failures + 1
+
+    async def _accept_json(self, body: dict[str, Any]) -> None:
+        update = Update.de_json(body, self.bot)
+        await self.accept(update)
+
+    async def accept(self, update: Update) -> None:
+        """Record one update (in the inbox, or as a membership change) and queue its handling;
+        returns once what must survive a crash is committed."""
+        translated = translate(update, self.bot.bot, self._signer)
+        if translated.callback_query_id is not None:
+            query = update.callback_query
+            language = query.from_user.language_code if query else None
+            await self._answer_tap(
+                translated.callback_query_id, translated.expired_button, language
+            )
+        if translated.membership is not None:
+            await asyncio.to_thread(self._record_membership, translated.membership)
+        incoming = translated.incoming
+        if incoming is None:
+            return
+        if incoming.group is not None and incoming.command is not None:
+            incoming = await self._with_admin_status(incoming)
+        entry_id = await asyncio.to_thread(self.engine.receive, incoming)
+        if entry_id is not None and self._handlers is not None:
+            self._handlers.submit(incoming.chat_id, entry_id)
+
+    async def _answer_tap(self, query_id: str, expired: bool, language: str | None) -> None:
+        text = None
+        if expired:
+            lang = (language or "")[:2]
+            t = translator(lang if lang in ("de", "en") else self.engine.settings.default_language)
+            text = t._("This button has expired. Please use the newest message.")
+        try:
+            await self.bot.answer_callback_query(query_id, text=text)
+        except TelegramError as error:
+            # a replayed tap's query is too old to answer; the tap itself still counts
+            log.info("answering a button tap failed: %s", error)
+
+    async def _with_admin_status(self, incoming: Incoming) -> Incoming:
+        assert incoming.group is not None
+        try:
+            member = await self.bot.get_chat_member(int(incoming.chat_id), int(incoming.user_id))
+            admin: bool | None = member.status in _ADMINS
+        except TelegramError as error:
+            log.warning("telegram: could not check a group admin: %s", error)
+            admin = None
+        return replace(incoming, group=replace(incoming.group, sender_is_admin=admin))
+
+    def _record_membership(self, change: MembershipChange) -> None:
+        with self.engine.database.unit_of_work() as uow:
+            if change.group:
+                if not change.present:
+                    groups.bot_removed(uow, Platform.TELEGRAM, change.chat_id)
+            else:
+                identity = uow.identities.find(PlatformIdentity(Platform.TELEGRAM, change.user_id))
+                if identity is None:
+                    return  # someone the bot never talked to: nothing to note, nothing stored
+                if change.present:
+                    uow.identities.mark_reachable(identity.id)
+                else:
+                    uow.identities.mark_unreachable(identity.id, datetime.now(UTC))
+            uow.commit()
