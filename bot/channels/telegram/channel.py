@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -24,6 +25,7 @@ from telegram import Bot, ChatMember, Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from bot import groups
 from bot.channels.telegram.callbacks import CallbackSigner
@@ -202,11 +204,7 @@ class TelegramChannel:
         failures = 0
         while not self._stop.is_set():
             try:
-                updates = await self.bot.get_updates(
-                    offset=self._offset or None,
-                    timeout=self.options.poll_timeout_s,
-                    allowed_updates=list(ALLOWED_UPDATES),
-                )
+                raw = await self._get_updates()
             except InvalidToken:
                 log.error("telegram rejected the bot token; polling stops")
                 return
@@ -220,16 +218,47 @@ class TelegramChannel:
                 failures = await self._pause(failures)
                 continue
             failures = 0
-            for update in updates:
+            for body in raw:
+                update_id = body.get("update_id") if isinstance(body, dict) else None
+                if not isinstance(update_id, int):
+                    log.error("telegram sent an update without an id; skipped")
+                    continue
+                try:
+                    update = Update.de_json(body, self.bot)
+                except Exception:
+                    # one update PTB cannot read must not block all that follow: skipped, and
+                    # only its id logged (its content is personal data)
+                    log.exception("telegram update %s could not be parsed; skipped", update_id)
+                    self._offset = update_id + 1
+                    continue
                 try:
                     await self.accept(update)
                 except Exception:
                     # not recorded: the next getUpdates starts at this update again
-                    log.exception("telegram update %s could not be recorded", update.update_id)
+                    log.exception("telegram update %s could not be recorded", update_id)
                     failures = await self._pause(failures)
                     break
                 # the next getUpdates with this offset confirms the update to Telegram
-                self._offset = update.update_id + 1
+                self._offset = update_id + 1
+
+    async def _get_updates(self) -> list[Any]:
+        """getUpdates as raw JSON: Bot.get_updates parses the whole batch at once, so one
+        unreadable update would block the rest, and it logs the raw batch on failure."""
+        arguments: dict[str, Any] = {
+            "timeout": self.options.poll_timeout_s,
+            "allowed_updates": list(ALLOWED_UPDATES),
+        }
+        if self._offset:
+            arguments["offset"] = self._offset
+        with warnings.catch_warnings():
+            # PTB suggests Bot.get_updates instead, which is what we cannot use here
+            warnings.simplefilter("ignore", PTBUserWarning)
+            raw = await self.bot.do_api_request(
+                "getUpdates",
+                api_kwargs=arguments,
+                read_timeout=self.options.poll_timeout_s + self.options.request_timeout_s,
+            )
+        return raw if isinstance(raw, list) else []
 
     async def _pause(self, failures: int) -> int:
         delay = _RETRY_S[min(failures, len(_RETRY_S) - 1)]

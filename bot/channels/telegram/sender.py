@@ -35,6 +35,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.callbacks import MAX_CALLBACK_DATA_BYTES, CallbackSigner
+from bot.channels.telegram.redaction import guard_token
 from bot.delivery import AsyncSender, RetryLater, Undeliverable
 from bot.messages import Choice, Outgoing
 from domain.actors import Platform
@@ -56,25 +57,6 @@ _EDIT_GONE: Final = (
 )
 _INTEGER = re.compile(r"-?\d+")
 _START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# loggers that print the request URL, which carries the token (httpx at INFO, PTB at DEBUG)
-_URL_LOGGERS: Final = ("httpx", "telegram.Bot")
-_guarded_tokens: set[str] = set()
-
-
-class _RedactToken(logging.Filter):
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is the handler's to report, not ours
-            return True
-        if self._token in message:
-            record.msg = message.replace(self._token, "<token>")
-            record.args = None
-        return True
 
 
 def http_request(timeout_s: float, pool_size: int) -> HTTPXRequest:
@@ -90,12 +72,8 @@ def http_request(timeout_s: float, pool_size: int) -> HTTPXRequest:
 
 
 def guard_logs(token: str) -> None:
-    """Keep the token out of third-party log lines (once per token and process)."""
-    if token in _guarded_tokens:
-        return
-    _guarded_tokens.add(token)
-    for name in _URL_LOGGERS:
-        logging.getLogger(name).addFilter(_RedactToken(token))
+    """Keep the token out of every log line of this process."""
+    guard_token(token)
 
 
 def fit_text(text: str, limit: int = MAX_TEXT_LENGTH) -> str:
