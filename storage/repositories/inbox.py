@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -66,11 +67,11 @@ class InboxRepository:
         row.payload = None  # the message text is not kept once it has been handled
         self._session.flush()
 
-    def unhandled(self, platform: str, limit: int = 100) -> list[InboxEntry]:
-        rows = self._session.scalars(
-            select(InboxRow)
-            .where(InboxRow.platform == platform, InboxRow.handled_at.is_(None))
-            .order_by(InboxRow.id)
-            .limit(limit)
-        )
+    def unhandled(
+        self, platform: str, limit: int = 100, received_before: datetime | None = None
+    ) -> list[InboxEntry]:
+        query = select(InboxRow).where(InboxRow.platform == platform, InboxRow.handled_at.is_(None))
+        if received_before is not None:
+            query = query.where(InboxRow.received_at < received_before)
+        rows = self._session.scalars(query.order_by(InboxRow.id).limit(limit))
         return [_entry(r) for r in rows]

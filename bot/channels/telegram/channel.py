@@ -18,7 +18,7 @@ import contextlib
 import logging
 import warnings
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from telegram import Bot, ChatMember, Update
@@ -70,6 +70,7 @@ class TelegramOptions:
     poll_timeout_s: int = 30  # how long one getUpdates waits for news
     request_timeout_s: float = 10.0
     handling_lanes: int = 4
+    retry_unhandled_s: float = 60.0  # how often, and after how long, failed handling is retried
     register_commands: bool = True
 
 
@@ -157,6 +158,7 @@ class TelegramChannel:
         self._stop.clear()
         self._handlers.start()
         self._tasks.append(asyncio.create_task(self._worker.run(self._stop), name="tg-outbox"))
+        self._tasks.append(asyncio.create_task(self._retry_unhandled(), name="tg-retry"))
         if options.webhook is None:
             await application.bot.delete_webhook()
             self._tasks.append(asyncio.create_task(self._poll(), name="tg-polling"))
@@ -259,6 +261,29 @@ class TelegramChannel:
                 read_timeout=self.options.poll_timeout_s + self.options.request_timeout_s,
             )
         return raw if isinstance(raw, list) else []
+
+    async def _retry_unhandled(self) -> None:
+        """Entries whose handling failed (the database was away) are tried again, so a message
+        is not left unanswered until the next start. Handling is idempotent: an entry handled
+        meanwhile is skipped."""
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.options.retry_unhandled_s)
+            if self._stop.is_set() or self._handlers is None:
+                return
+            cutoff = datetime.now(UTC) - timedelta(seconds=self.options.retry_unhandled_s)
+            try:
+                entries = await asyncio.to_thread(self._unhandled_before, cutoff)
+            except Exception:
+                log.exception("looking for unhandled telegram messages failed")
+                continue
+            for entry_id, chat_id in entries:
+                self._handlers.submit(chat_id, entry_id)
+
+    def _unhandled_before(self, cutoff: datetime) -> list[tuple[int, str]]:
+        with self.engine.database.unit_of_work() as uow:
+            stale = uow.inbox.unhandled(Platform.TELEGRAM.value, received_before=cutoff)
+            return [(entry.id, entry.chat_id) for entry in stale]
 
     async def _pause(self, failures: int) -> int:
         delay = _RETRY_S[min(failures, len(_RETRY_S) - 1)]

@@ -69,6 +69,29 @@ def test_a_crash_right_after_the_inbox_write_loses_nothing_and_answers_once(
     run(scenario(), timeout_s=60)
 
 
+class DatabaseAwayOnce(DialogueEngine):
+    failed = False
+
+    def handle_entry(self, entry_id: int) -> None:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("the database went away")
+        super().handle_entry(entry_id)
+
+
+def test_a_message_whose_handling_failed_is_tried_again(engine: DialogueEngine) -> None:
+    flaky = DatabaseAwayOnce(engine.database, engine.settings, engine.interpreter)
+
+    async def scenario() -> None:
+        async with TelegramStandin(TOKEN) as api, running(flaky, api, retry_unhandled_s=0.3):
+            api.push_text(ANNA, "/hilfe", user_id=ANNA)
+            await settle(api, engine)
+            assert flaky.failed
+            assert len(api.messages(ANNA)) == 1
+
+    run(scenario(), timeout_s=30)
+
+
 def test_a_replayed_update_is_handled_once(engine: DialogueEngine) -> None:
     async def scenario() -> None:
         async with TelegramStandin(TOKEN) as api, running(engine, api):
