@@ -11,9 +11,10 @@ queries are timed per call (a session each, as a request would open one):
 
 each three ways, with the same scoring code, so only the retrieval differs:
 
-  ours     storage's SqlCandidates: the band/longitude grid on B-tree indexes
-  naive    every row read (no WHERE at all), the same predicate applied in Python
-  postgis  (PostgreSQL) ST_DWithin on a geography column with a GiST index
+  ours     storage's SqlCandidates: the band/longitude grid on B-tree indexes, read in rings
+  naive    every row read (no WHERE at all, once per query), the same predicate in Python
+  postgis  (PostgreSQL) ST_DWithin on a geography column with a GiST index (postings: of
+           the published ones only)
 
 Ours and naive must return the same ids (the same predicate, the same scoring): disagreements
 are counted. The delivery part drains a SQLite outbox through the real sender against the local
@@ -46,7 +47,16 @@ from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import (
+    Engine,
+    bindparam,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.categories import Category
@@ -60,6 +70,7 @@ from matching.retrieval import (
     CandidateSource,
     Match,
     PostingSketch,
+    in_ring,
     matches_for_posting,
     needs_for_free_now,
 )
@@ -67,8 +78,9 @@ from matching.scoring import FreeNow, VolunteerProfile
 from matching.targeting import (
     PushPolicy,
     TargetSource,
+    VolunteerPage,
     VolunteerQuery,
-    VolunteerSketch,
+    WindowPlace,
     select_targets,
 )
 from storage.db import make_engine, make_session_factory
@@ -83,7 +95,7 @@ from storage.models import (
     PostingQualificationRow,
     PostingRow,
 )
-from storage.repositories.candidates import SqlCandidates, volunteer_sketch
+from storage.repositories.candidates import RingShape, SqlCandidates, volunteer_sketch
 from storage.unit_of_work import Database
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -166,6 +178,9 @@ def _ratio(slow: float | int | None, fast: float | int | None) -> float | None:
 # ---- databases ----------------------------------------------------------------------------------
 
 PG_SESSION_OPTIONS = "-cjit=off"
+# only published postings are ever searched: the GiST index holds those alone, as ours does
+# in effect (status leads its key), for a fair comparison
+POSTGIS_INDEX_WHERE = {"postings": " WHERE status = 'published'"}
 POSTGIS_COLUMNS = {
     # table: (geography column, latitude column, longitude column)
     "postings": ("geog", "lat", "lon"),
@@ -589,10 +604,11 @@ def load(backend: Backend, options: BenchOptions, postings: int) -> Loaded:
                 index_started = time.perf_counter()
                 for table, (column, _lat, _lon) in POSTGIS_COLUMNS.items():
                     pg.execute(
-                        sql.SQL("CREATE INDEX {} ON {} USING gist ({})").format(
+                        sql.SQL("CREATE INDEX {} ON {} USING gist ({}){}").format(
                             sql.Identifier(f"ix_{table}_{column}"),
                             sql.Identifier(table),
                             sql.Identifier(column),
+                            sql.SQL(POSTGIS_INDEX_WHERE.get(table, "")),
                         )
                     )
                 pg.commit()
@@ -702,7 +718,8 @@ def _in_box(box: GeoBox, bands: frozenset[int], band: int | None, lon: float | N
 
 class NaiveCandidates:
     """CandidateSource and TargetSource by full scans: every row is read, with no WHERE at all,
-    and the very predicate of SqlCandidates is applied here in Python. Loading whole postings,
+    once per query (a session) however many rings and pages the matching asks for, and the
+    very predicate of SqlCandidates is applied here in Python. Loading whole postings,
     profiles and alerts by id is ours (primary-key lookups, not a prefilter).
 
     The predicate is a copy: when SqlCandidates' changes, this one must follow, or the
@@ -711,29 +728,42 @@ class NaiveCandidates:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._ours = SqlCandidates(session)
+        self._postings: tuple[list[Any], dict[int, set[str]]] | None = None
+        self._reachable_ids: set[int] | None = None
+        self._account_rows: tuple[list[Any], dict[int, set[str]], dict[int, set[str]]] | None = None
+        self._window_rows: list[Any] | None = None
 
-    def posting_sketches(self, query: CandidateQuery) -> list[PostingSketch]:
-        p = PostingRow
-        rows = self._session.execute(select(*_POSTING_SKETCH_COLUMNS, p.status, p.geo_band))
-        qualifications: dict[int, set[str]] = defaultdict(set)
-        if query.with_all or query.only_from is not None:
+    def _posting_rows(self) -> tuple[list[Any], dict[int, set[str]]]:
+        """Every posting, and every posting's qualifications: read once per query (a session),
+        however many rings the retrieval asks for."""
+        if self._postings is None:
+            p = PostingRow
+            rows = self._session.execute(select(*_POSTING_SKETCH_COLUMNS, p.status, p.geo_band))
+            qualifications: dict[int, set[str]] = defaultdict(set)
             table = PostingQualificationRow
             for posting_id, key in self._session.execute(
                 select(table.posting_id, table.qualification)
             ):
                 qualifications[posting_id].add(key)
+            self._postings = (list(rows.all()), qualifications)
+        return self._postings
+
+    def posting_sketches(self, query: CandidateQuery) -> list[PostingSketch]:
+        rows, qualifications = self._posting_rows()
         kinds = {k.value for k in query.kinds}
         categories = {c.value for c in query.categories}
-        bands = frozenset(query.box.bands)
+        others = {c.value for c in query.other_categories}
+        rect, skip = query.rect, query.skip_rect
         found: list[PostingSketch] = []
         for row in rows:
             if (
                 row.status == "published"
                 and row.kind in kinds
-                and _in_box(query.box, bands, row.geo_band, row.lon)
+                and in_ring(rect, skip, row.lat, row.lon)
                 and (row.ends_at is None or row.ends_at > query.time_from)
                 and (row.starts_at is None or row.starts_at < query.time_to)
                 and (not categories or row.category in categories)
+                and row.category not in others
                 and (
                     query.exclude_owner_id is None or row.owner_account_id != query.exclude_owner_id
                 )
@@ -748,53 +778,56 @@ class NaiveCandidates:
         return self._ours.postings(ids)
 
     def _reachable(self) -> set[int]:
-        return set(
-            self._session.scalars(
-                select(IdentityRow.account_id).where(IdentityRow.unreachable_at.is_(None))
+        if self._reachable_ids is None:
+            self._reachable_ids = set(
+                self._session.scalars(
+                    select(IdentityRow.account_id).where(IdentityRow.unreachable_at.is_(None))
+                )
             )
-        )
+        return self._reachable_ids
+
+    def _accounts(self) -> tuple[list[Any], dict[int, set[str]], dict[int, set[str]]]:
+        """Every account with its topics and skills: read once per query, however many rings
+        and pages the targeting asks for."""
+        if self._account_rows is None:
+            a = AccountRow
+            interests: dict[int, set[str]] = defaultdict(set)
+            for account_id, category in self._session.execute(
+                select(AccountInterestRow.account_id, AccountInterestRow.category)
+            ):
+                interests[account_id].add(category)
+            skills: dict[int, set[str]] = defaultdict(set)
+            for account_id, key in self._session.execute(
+                select(AccountQualificationRow.account_id, AccountQualificationRow.qualification)
+            ):
+                skills[account_id].add(key)
+            rows = self._session.execute(
+                select(
+                    *_VOLUNTEER_COLUMNS,
+                    a.home_band,
+                    a.notifications_enabled,
+                    a.consent_at,
+                    a.availability,
+                )
+            ).all()
+            self._account_rows = (list(rows), interests, skills)
+        return self._account_rows
 
     def nearest_volunteers(
         self, query: VolunteerQuery, limit: int, after: tuple[float, int] | None = None
-    ) -> list[VolunteerSketch]:
-        a = AccountRow
+    ) -> VolunteerPage:
         reachable = self._reachable()
-        interests: dict[int, set[str]] = defaultdict(set)
-        for account_id, category in self._session.execute(
-            select(AccountInterestRow.account_id, AccountInterestRow.category)
-        ):
-            interests[account_id].add(category)
-        skills: dict[int, set[str]] = defaultdict(set)
-        for account_id, key in self._session.execute(
-            select(AccountQualificationRow.account_id, AccountQualificationRow.qualification)
-        ):
-            skills[account_id].add(key)
-        box = query.box
-        bands = frozenset(box.bands)
+        rows, interests, skills = self._accounts()
+        rect, skip = query.rect, query.skip_rect
         wanted = {q.key for q in query.qualifications}
         patterns = {p.value for p in query.availability} if query.availability is not None else None
-        rows = self._session.execute(
-            select(
-                *_VOLUNTEER_COLUMNS,
-                a.home_band,
-                a.notifications_enabled,
-                a.consent_at,
-                a.availability,
-            )
-        )
-        found: list[VolunteerSketch] = []
+        near: list[tuple[float, int, Any]] = []
         for row in rows:
             if not (
-                _in_box(box, bands, row.home_band, row.home_lon)
+                row.home_lat is not None
+                and in_ring(rect, skip, row.home_lat, row.home_lon)
                 and row.notifications_enabled
                 and row.consent_at is not None
-                and row.id not in query.exclude
-                and row.id in reachable
-                and (
-                    query.category is None
-                    or not interests.get(row.id)
-                    or query.category.value in interests[row.id]
-                )
                 and wanted <= skills.get(row.id, set())
                 and (
                     patterns is None
@@ -807,27 +840,93 @@ class NaiveCandidates:
             order = query.order_key(row.home_lat, row.home_lon)
             if after is not None and (order, row.id) <= after:
                 continue
-            found.append(replace(volunteer_sketch(row), order=order))
-        found.sort(key=lambda sketch: (sketch.order, sketch.account_id))
-        return found[:limit]
+            near.append((order, row.id, row))
+        near.sort(key=lambda entry: (entry[0], entry[1]))
+        near = near[:limit]
+        fitting = [
+            (order, row)
+            for order, _, row in near
+            if row.id in reachable
+            and row.id not in query.exclude
+            and (
+                query.category is None
+                or not interests.get(row.id)
+                or query.category.value in interests[row.id]
+            )
+        ]
+        ids = [row.id for _, row in fitting]
+        profiles = self._ours.volunteer_profiles(ids)
+        counts = (
+            self._ours.urgent_alerts_since(ids, query.alerts_since)
+            if query.alerts_since is not None
+            else {}
+        )
+        windows: dict[int, GeoPoint] = {}
+        if query.windows_at is not None:
+            now = query.windows_at
+            windows = {
+                w.account_id: GeoPoint(w.lat, w.lon)
+                for w in self._window_rows_all()
+                if w.starts_at <= now < w.ends_at
+            }
+        sketches = [
+            replace(
+                volunteer_sketch(row),
+                order=order,
+                profile=profiles.get(row.id),
+                urgent_alerts=counts.get(row.id, 0),
+                free_now_at=windows.get(row.id),
+            )
+            for order, row in fitting
+        ]
+        last = (near[-1][0], near[-1][1]) if len(near) >= limit else None
+        return VolunteerPage(sketches, last, len(near))
 
-    def free_now_windows(self, box: GeoBox, now: datetime) -> list[FreeNow]:
-        bands = frozenset(box.bands)
-        rows = self._session.execute(select(*_WINDOW_COLUMNS, FreeNowWindowRow.geo_band)).all()
+    def _window_rows_all(self) -> list[Any]:
+        if self._window_rows is None:
+            self._window_rows = list(
+                self._session.execute(select(*_WINDOW_COLUMNS, FreeNowWindowRow.geo_band)).all()
+            )
+        return self._window_rows
+
+    def _open_windows(self, now: datetime) -> list[Any]:
+        rows = self._window_rows_all()
         consenting = set(
             self._session.scalars(select(AccountRow.id).where(AccountRow.consent_at.is_not(None)))
         )
         reachable = self._reachable()
-        inside = [
+        return [
             row
             for row in rows
-            if _in_box(box, bands, row.geo_band, row.lon)
-            and row.starts_at <= now
+            if row.starts_at <= now
             and row.ends_at > now
             and row.account_id in consenting
             and row.account_id in reachable
         ]
+
+    def free_now_windows(self, box: GeoBox, now: datetime) -> list[FreeNow]:
+        bands = frozenset(box.bands)
+        inside = [
+            row for row in self._open_windows(now) if _in_box(box, bands, row.geo_band, row.lon)
+        ]
         return _windows(self._session, inside)
+
+    def free_now_places(
+        self, centre: GeoPoint, radius_km: float, now: datetime, ends_after: datetime
+    ) -> list[WindowPlace]:
+        box = box_around(centre, radius_km)
+        bands = frozenset(box.bands)
+        return [
+            WindowPlace(row.account_id, row.lat, row.lon, row.radius_km, row.starts_at, row.ends_at)
+            for row in self._open_windows(now)
+            if _in_box(box, bands, row.geo_band, row.lon) and row.ends_at > ends_after
+        ]
+
+    def free_now_of(self, account_ids: Sequence[int], now: datetime) -> list[FreeNow]:
+        wanted = set(account_ids)
+        return _windows(
+            self._session, [row for row in self._open_windows(now) if row.account_id in wanted]
+        )
 
     def volunteer_profiles(self, account_ids: Sequence[int]) -> dict[int, VolunteerProfile]:
         return self._ours.volunteer_profiles(account_ids)
@@ -842,21 +941,28 @@ class NaiveCandidates:
 Circle = tuple[GeoPoint, float]
 
 
-def _within(column: str, circle: Circle) -> Any:
-    centre, radius_km = circle
+def _within(column: str, lon: Any, lat: Any, metres: Any) -> Any:
     # on the sphere (use_spheroid false): the haversine of the scoring, so the circle's edge
     # falls where the scoring's does; it is also what GiST answers fastest
-    return text(
-        f"ST_DWithin({column}, CAST(ST_SetSRID(ST_MakePoint(:c_lon, :c_lat), 4326) AS geography),"
-        " :c_metres, false)"
-    ).bindparams(c_lon=centre.lon, c_lat=centre.lat, c_metres=radius_km * 1000.0)
+    point = func.geography(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
+    return func.ST_DWithin(literal_column(column), point, metres, False)
+
+
+def _within_circle(column: str, circle: Circle) -> Any:
+    centre, radius_km = circle
+    return _within(column, literal(centre.lon), literal(centre.lat), literal(radius_km * 1000.0))
+
+
+def _circle_values(centre: GeoPoint, radius_km: float) -> dict[str, Any]:
+    return {"c_lon": centre.lon, "c_lat": centre.lat, "c_metres": radius_km * 1000.0}
 
 
 class PostgisCandidates(SqlCandidates):
     """SqlCandidates with ST_DWithin on GiST-indexed geography columns as the spatial
-    prefilter in place of the band/longitude box; every other rule is ours, unchanged.
+    prefilter in place of the band/longitude rectangle; every other rule is ours, unchanged.
 
-    The retrieval hands a source only the box; the circle it was drawn around is registered
+    Postings and homes are asked for by centre and radius; free_now_windows, which the bot
+    calls with a box only, gets the circle the box was drawn around from a registry filled
     beforehand (`expect`), which is what a PostGIS implementation would be given directly."""
 
     def __init__(self, session: Session, circles: dict[GeoBox, Circle]) -> None:
@@ -875,14 +981,31 @@ class PostgisCandidates(SqlCandidates):
                 "no circle registered for this box (PostgisCandidates.expect)"
             ) from None
 
-    def _near_posting(self, box: GeoBox) -> Any:
-        return _within("postings.geog", self._circle(box))
+    def _ring(self, column: str, shape: RingShape) -> Any:
+        # a ring reads its whole disc, the inner part again (matching passes over what it has
+        # seen): PostgreSQL misestimates NOT ST_DWithin so badly that it then picks nested
+        # loops rescanning whole tables, hundreds of ms a query
+        lon: Any = bindparam("c_lon")
+        lat: Any = bindparam("c_lat")
+        return _within(column, lon, lat, bindparam("c_metres"))
 
-    def _near_home(self, query: VolunteerQuery) -> Any:
-        return _within("accounts.home_geog", (query.centre, query.radius_km))
+    def _near_posting(self, shape: RingShape) -> Any:
+        return [self._ring("postings.geog", shape)]
+
+    def _near_posting_values(self, query: CandidateQuery) -> dict[str, Any]:
+        return _circle_values(query.centre, query.radius_km)
+
+    def _near_home(self, shape: RingShape) -> Any:
+        return [self._ring("accounts.home_geog", shape)]
+
+    def _near_home_values(self, query: VolunteerQuery) -> dict[str, Any]:
+        return _circle_values(query.centre, query.radius_km)
+
+    def _near_window_circle(self, centre: GeoPoint, radius_km: float) -> Any:
+        return _within_circle("free_now_windows.geog", (centre, radius_km))
 
     def _near_window(self, box: GeoBox) -> Any:
-        return _within("free_now_windows.geog", self._circle(box))
+        return _within_circle("free_now_windows.geog", self._circle(box))
 
 
 class Source(CandidateSource, TargetSource, Protocol):
@@ -911,11 +1034,21 @@ class Counting:
 
     def nearest_volunteers(
         self, query: VolunteerQuery, limit: int, after: tuple[float, int] | None = None
-    ) -> list[VolunteerSketch]:
-        return self._count(self._inner.nearest_volunteers(query, limit, after))
+    ) -> VolunteerPage:
+        page = self._inner.nearest_volunteers(query, limit, after)
+        self._count(page.sketches)
+        return page
 
     def free_now_windows(self, box: GeoBox, now: datetime) -> list[FreeNow]:
         return self._count(self._inner.free_now_windows(box, now))
+
+    def free_now_places(
+        self, centre: GeoPoint, radius_km: float, now: datetime, ends_after: datetime
+    ) -> list[WindowPlace]:
+        return self._count(self._inner.free_now_places(centre, radius_km, now, ends_after))
+
+    def free_now_of(self, account_ids: Sequence[int], now: datetime) -> list[FreeNow]:
+        return self._inner.free_now_of(account_ids, now)
 
     def volunteer_profiles(self, account_ids: Sequence[int]) -> dict[int, VolunteerProfile]:
         return self._inner.volunteer_profiles(account_ids)

@@ -7,7 +7,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -15,19 +15,25 @@ from hypothesis import strategies as st
 
 from domain.categories import Category
 from domain.lifecycle import PostingEvent, PostingStatus
-from domain.places import GEO_BAND_DEG, GeoPoint, Place, box_around, geo_band
+from domain.places import GEO_BAND_DEG, GeoPoint, Place, geo_band
 from domain.postings import Posting, PostingKind, Urgency
 from domain.timewindow import OneOff, OpenEnded, TimeWindow, Weekly, WeeklySlot
 from matching.retrieval import (
-    BATCH,
+    LOAD_MIN,
     MATCH_SEARCH_RADIUS_KM,
     CandidateQuery,
     Match,
     PostingSketch,
+    Stream,
+    in_ring,
+    local_spans,
     matches_for_posting,
     needs_for_free_now,
+    rect_around,
+    spans_of,
+    top_matches,
 )
-from matching.scoring import HORIZON, FreeNow, score_free_now, score_postings
+from matching.scoring import HORIZON, FreeNow, distance_factor, score_free_now, score_postings
 from storage.unit_of_work import Database, UnitOfWork
 from tests.matching.builders import (
     AACHEN,
@@ -372,14 +378,19 @@ def test_needs_for_free_now_finds_what_scoring_everything_finds(database: Databa
 
 
 class MemorySource:
-    """A CandidateSource without SQL: every published posting of the wanted kind and topic,
+    """A CandidateSource without SQL: the published postings of the wanted kind and topic in
+    the query's ring (or, `whole`, everywhere: a source that reads more than it is asked for),
     so the threshold algorithm is tested apart from the prefilter."""
 
-    def __init__(self, postings: Sequence[Posting]) -> None:
+    def __init__(self, postings: Sequence[Posting], *, whole: bool = False) -> None:
         self._by_id = {p.id: p for p in postings}
+        self._whole = whole
         self.loaded = 0
+        self.rings: list[tuple[float, float]] = []
 
     def posting_sketches(self, query: CandidateQuery) -> list[PostingSketch]:
+        self.rings.append((query.skip_km, query.radius_km))
+        rect, skip = query.rect, query.skip_rect
         return [
             PostingSketch(
                 p.id,
@@ -397,7 +408,9 @@ class MemorySource:
             and p.status is PostingStatus.PUBLISHED
             and p.kind in query.kinds
             and (not query.categories or p.category in query.categories)
+            and p.category not in query.other_categories
             and p.owner.account_id != query.exclude_owner_id
+            and (self._whole or in_ring(rect, skip, p.place.lat, p.place.lon))
         ]
 
     def postings(self, ids: Sequence[int]) -> list[Posting]:
@@ -406,8 +419,10 @@ class MemorySource:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 2**32), st.integers(20, 250), st.integers(1, 25))
-def test_the_threshold_algorithm_equals_brute_force_in_memory(seed: int, size: int, k: int) -> None:
+@given(st.integers(0, 2**32), st.integers(20, 250), st.integers(1, 25), st.booleans())
+def test_the_threshold_algorithm_equals_brute_force_in_memory(
+    seed: int, size: int, k: int, whole: bool
+) -> None:
     rng = random.Random(seed)
     owners = list(range(1, 30))
     everything = [replace(_random_posting(rng, owners), id=i + 1) for i in range(size)]
@@ -415,13 +430,59 @@ def test_the_threshold_algorithm_equals_brute_force_in_memory(seed: int, size: i
     for i, posting in enumerate(everything[: size // 2]):
         near = north_of(east_of(AACHEN, rng.uniform(-1, 1)), rng.uniform(-1, 1))
         everything[i] = posting.changed(place=Place(near, "Mitte", posting.place.radius_km))
-    source = MemorySource(everything)
+    # `whole`: a source that returns everything on every ring (duplicates must not count twice)
+    source = MemorySource(everything, whole=whole)
     query = rng.choice([p for p in everything if p.status is PostingStatus.PUBLISHED])
     if rng.random() < 0.5:  # an urgent new need in the centre: its score bounds are the hard case
         query = need(urgency=Urgency.URGENT, window=OpenEnded(), created_at=NOW, owner=99)
     actual = _as_pairs(matches_for_posting(source, query, NOW, k))
     expected = _brute_force(everything, query, k)
     assert [i for i, _ in actual] == [i for i, _ in expected]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32), st.integers(20, 250), st.integers(1, 25))
+def test_needs_for_free_now_equal_brute_force_in_memory(seed: int, size: int, k: int) -> None:
+    # someone's own topics first (read first), the others only while they could still make it
+    rng = random.Random(seed)
+    owners = list(range(1, 30))
+    everything = [replace(_random_posting(rng, owners), id=i + 1) for i in range(size)]
+    for i, posting in enumerate(everything[: size // 2]):
+        near = north_of(east_of(AACHEN, rng.uniform(-1, 1)), rng.uniform(-1, 1))
+        everything[i] = posting.changed(place=Place(near, "Mitte", posting.place.radius_km))
+    window = FreeNow(
+        account_id=owners[0],
+        point=north_of(east_of(AACHEN, rng.uniform(-2, 2)), rng.uniform(-2, 2)),
+        radius_km=rng.choice([1.0, 3.0, 8.0]),
+        start=NOW - timedelta(minutes=10),
+        end=NOW + timedelta(hours=rng.choice([2, 30, 200])),
+        interests=frozenset(rng.sample([Category.FOOD, Category.SENIORS], rng.choice([0, 1, 2]))),
+        qualifications=frozenset(rng.choice([(), (DRIVING,), (DRIVING, FOOD_HYGIENE)])),
+    )
+    scored = sorted(
+        (-s.value, window.point.distance_km(p.place.point), p.id)
+        for p in everything
+        if p.status is PostingStatus.PUBLISHED
+        and p.owner.account_id != owners[0]
+        and (s := score_free_now(p, window, NOW)).matched
+    )
+    expected = [i for _, _, i in scored[:k]]
+    source = MemorySource(everything)
+    actual = needs_for_free_now(source, window, NOW, k=k, exclude_owner_id=owners[0])
+    assert _ids(actual) == expected
+
+
+def test_ties_are_broken_by_distance_then_id_across_loads() -> None:
+    # forty equal offers at one spot, ten a little farther: the nearest first, then the oldest
+    offers = [
+        offer(posting_id=i + 1, owner=2, at=north_of(AACHEN, 0.3), window=OpenEnded())
+        for i in range(40)
+    ] + [
+        offer(posting_id=41 + i, owner=2, at=north_of(AACHEN, 0.2), window=OpenEnded())
+        for i in range(10)
+    ]
+    found = matches_for_posting(MemorySource(offers), need(owner=1), NOW, k=23)
+    assert _ids(found) == [*range(41, 51), *range(1, 14)]
 
 
 def test_an_urgent_new_need_finds_the_same_offers_as_brute_force_in_a_dense_centre() -> None:
@@ -461,7 +522,8 @@ def test_the_search_stops_early_once_nothing_can_beat_the_kth_best() -> None:
     source = MemorySource(offers)
     found = matches_for_posting(source, need(owner=1), NOW, k=3)
     assert _ids(found) == [1, 2, 3]
-    assert source.loaded <= BATCH < len(offers)  # one batch, not all 400
+    assert source.loaded <= LOAD_MIN + 3  # one batch, not all 400
+    assert len(source.rings) == 1  # the first ring settles it: nothing beyond can beat them
 
 
 # ---- the box's edges ----------------------------------------------------------------------------
@@ -523,7 +585,8 @@ def test_the_prefilter_reads_only_the_box_not_the_whole_table(database: Database
     with database.unit_of_work() as uow:
         sketches = uow.candidates.posting_sketches(
             CandidateQuery(
-                box=box_around(AACHEN, 5.0),
+                centre=AACHEN,
+                radius_km=5.0,
                 kinds=frozenset({PostingKind.NEED}),
                 time_from=NOW,
                 time_to=NOW + HORIZON,
@@ -543,3 +606,110 @@ def test_whether_a_wide_offer_is_found_does_not_depend_on_its_direction() -> Non
     ]
     found = matches_for_posting(MemorySource(offers), need(owner=1), NOW)
     assert _ids(found) == [3]
+
+
+# ---- rings --------------------------------------------------------------------------------------
+
+
+def test_rings_read_each_posting_of_the_rectangle_once(database: Database) -> None:
+    # postings on a grid, and on the very edges of the inner rectangles: rings of growing
+    # radius, each leaving out what the smaller one read, together read the whole rectangle
+    centre = north_of(GeoPoint(EDGE, AACHEN.lon), -0.7)
+    radii = (0.6, 1.3, 2.9, 6.0)
+    rects = [rect_around(centre, r) for r in radii]
+    points = [
+        north_of(east_of(centre, 0.45 * x), 0.45 * y)
+        for x in range(-14, 15)
+        for y in range(-14, 15)
+    ]
+    for rect in rects[:-1]:  # the edges of each rectangle left out by the next ring
+        for lat in (rect.lat_min, rect.lat_max):
+            for lon in (rect.lon_min, rect.lon_max, centre.lon):
+                points.append(GeoPoint(lat, lon))
+        for lon in (rect.lon_min, rect.lon_max):
+            points.append(GeoPoint(centre.lat, lon))
+    with database.unit_of_work() as uow:
+        poster, _ = _owners(uow, 2)
+        stored = [_store(uow, need(owner=poster, at=at, window=OpenEnded())) for at in points]
+        uow.commit()
+    query = CandidateQuery(
+        centre=centre,
+        radius_km=radii[-1],
+        kinds=frozenset({PostingKind.NEED}),
+        time_from=NOW,
+        time_to=NOW + HORIZON,
+    )
+    inside = {p.id for p in stored if rects[-1].holds(p.place.lat, p.place.lon)}
+    with database.unit_of_work() as uow:
+        whole = [s.id for s in uow.candidates.posting_sketches(query)]
+        by_ring: list[int] = []
+        read = 0.0
+        for radius in radii:
+            ring = replace(query, radius_km=radius, skip_km=read)
+            by_ring += [s.id for s in uow.candidates.posting_sketches(ring)]
+            read = radius
+    assert sorted(whole) == sorted(inside)
+    assert sorted(by_ring) == sorted(inside)  # each once: no duplicates, nothing missed
+    assert len(inside) > 400
+
+
+def test_a_ring_holding_more_than_a_query_returns_is_read_in_narrower_rings() -> None:
+    # the limit of each query (a safety net) cut a ring short: narrower rings read the rest,
+    # and the result is still what scoring everything gives
+    rng = random.Random(7)
+    offers = [
+        offer(
+            posting_id=i + 1,
+            owner=2,
+            at=north_of(east_of(AACHEN, rng.uniform(-0.8, 0.8)), rng.uniform(-0.8, 0.8)),
+            window=OpenEnded(),
+            created_at=NOW - timedelta(days=rng.randint(0, 40)),
+        )
+        for i in range(120)
+    ]
+    the_need = need(owner=1, window=OpenEnded(), created_at=NOW)
+
+    class Limited(MemorySource):
+        def posting_sketches(self, query: CandidateQuery) -> list[PostingSketch]:
+            found = super().posting_sketches(query)
+            rng.shuffle(found)
+            return found[: query.limit]
+
+    query = CandidateQuery(
+        centre=AACHEN,
+        radius_km=MATCH_SEARCH_RADIUS_KM,
+        kinds=frozenset({PostingKind.OFFER}),
+        categories=frozenset({the_need.category}),
+        time_from=NOW,
+        time_to=NOW + HORIZON,
+        exclude_owner_id=1,
+        limit=15,
+    )
+    source = Limited(offers)
+
+    def bound(sketch: PostingSketch, km: float) -> float:
+        return distance_factor(km, MATCH_SEARCH_RADIUS_KM)
+
+    found = top_matches(
+        source, [Stream(query, 1.0)], bound, lambda o: score_postings(the_need, o, NOW), k=12
+    )
+    assert _as_pairs(found) == _brute_force(offers, the_need, 12)
+    assert len(source.rings) > 4
+
+
+def test_local_spans_round_out_to_whole_minutes_and_split_at_midnight() -> None:
+    tuesday = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 17:30 in Berlin
+    hour = timedelta(hours=1)
+    assert local_spans(tuesday, tuesday + hour, "Europe/Berlin") == ((1, 1050, 1110),)
+    # half a second past 18:30 still meets a slot from 18:30
+    half = timedelta(microseconds=500_000)
+    assert local_spans(tuesday + half, tuesday + hour + half, "Europe/Berlin") == ((1, 1050, 1111),)
+    late = datetime(2026, 11, 24, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
+    assert local_spans(late, late + hour, "Europe/Berlin") == ((1, 1410, 1440), (2, 0, 30))
+    assert local_spans(tuesday, tuesday + timedelta(days=1), "Europe/Berlin") is None
+    # the same span a week later once; a day-long interval leaves no rule
+    week = timedelta(days=7)
+    assert spans_of(
+        [(tuesday, tuesday + hour), (tuesday + week, tuesday + week + hour)], "Europe/Berlin"
+    ) == ((1, 1050, 1110),)
+    assert spans_of([(tuesday, tuesday + timedelta(hours=30))], "Europe/Berlin") is None

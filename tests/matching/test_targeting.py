@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -10,8 +13,16 @@ from domain.actors import Availability, QuietHours
 from domain.categories import Category
 from domain.places import GeoPoint
 from domain.postings import Posting, Urgency
+from domain.qualifications import Qualification
 from domain.timewindow import OneOff
-from matching.scoring import Brings, Urgent
+from matching.scoring import (
+    Brings,
+    FreeNow,
+    Urgent,
+    VolunteerProfile,
+    score_free_now,
+    score_volunteer,
+)
 from matching.targeting import (
     CampaignEnd,
     PushPolicy,
@@ -27,6 +38,7 @@ from storage.unit_of_work import Database, UnitOfWork
 from tests.matching.builders import (
     AACHEN,
     DRIVING,
+    FIRST_AID,
     NOW,
     add_volunteer,
     east_of,
@@ -437,3 +449,194 @@ def test_a_campaign_is_exhausted_when_the_widest_wave_alerted_nobody() -> None:
     assert after_wave(policy, widest, 3) is None  # someone may still answer
     assert after_wave(policy, widest, 0) is CampaignEnd.EXHAUSTED
     assert after_wave(policy, plan_wave(policy, 4, 0, 0, 1), 0) is CampaignEnd.EXHAUSTED
+
+
+# ---- against checking everyone ------------------------------------------------------------------
+
+
+@dataclass
+class _Volunteer:
+    account_id: int
+    home: GeoPoint
+    reach_km: float
+    interests: frozenset[Category]
+    qualifications: frozenset[Qualification]
+    availability: frozenset[Availability]
+    quiet_hours: QuietHours | None
+    notifications: bool
+    consent: bool
+    reachable: bool
+    window: tuple[GeoPoint, float, datetime, datetime] | None
+    urgent_today: int
+
+
+def _around(rng: random.Random, spread_km: float) -> GeoPoint:
+    return north_of(
+        east_of(AACHEN, rng.uniform(-spread_km, spread_km)), rng.uniform(-spread_km, spread_km)
+    )
+
+
+def _random_volunteer(uow: UnitOfWork, rng: random.Random, poster: int, dense: bool) -> _Volunteer:
+    home = _around(rng, 1.2 if dense else 22.0)
+    volunteer = _Volunteer(
+        account_id=0,
+        home=home,
+        reach_km=rng.choice([2.0, 5.0, 10.0, 25.0]),
+        interests=frozenset(
+            rng.sample([Category.FOOD, Category.SENIORS, Category.SPORTS], rng.choice([0, 1, 1, 2]))
+        ),
+        qualifications=frozenset(rng.sample([DRIVING, FIRST_AID], rng.choice([0, 0, 1, 2]))),
+        availability=frozenset(rng.sample(list(Availability), rng.choice([0, 1, 2]))),
+        quiet_hours=rng.choice(
+            [None, None, QuietHours(time(14), time(16)), QuietHours(time(22), time(7))]
+        ),
+        notifications=rng.random() < 0.9,
+        consent=rng.random() < 0.95,
+        reachable=rng.random() < 0.95,
+        window=None,
+        urgent_today=rng.choice([0, 0, 0, 1, 3]),
+    )
+    volunteer.account_id = add_volunteer(
+        uow,
+        home,
+        reach_km=volunteer.reach_km,
+        interests=volunteer.interests,
+        qualifications=volunteer.qualifications,
+        availability=volunteer.availability,
+        quiet_hours=volunteer.quiet_hours,
+        notifications=volunteer.notifications,
+        consent=volunteer.consent,
+    )
+    if not volunteer.reachable:
+        (identity,) = uow.identities.for_account(volunteer.account_id)
+        uow.identities.mark_unreachable(identity.id, NOW - timedelta(days=1))
+    if rng.random() < 0.15:
+        start = NOW - timedelta(minutes=rng.choice([5, 60]))
+        end = NOW + timedelta(minutes=rng.choice([-1, 90, 600]))
+        at, radius = _around(rng, rng.choice([1.0, 15.0])), rng.choice([2.0, 5.0, 10.0])
+        uow.pushes.open_window(volunteer.account_id, at, "hier", radius, start, end)
+        volunteer.window = (at, radius, start, end)
+    if volunteer.urgent_today:
+        _alerted_before(
+            uow, poster, volunteer.account_id, *[(1.0, "urgent")] * volunteer.urgent_today
+        )
+    return volunteer
+
+
+def _everyone(
+    need_: Posting,
+    volunteers: Sequence[_Volunteer],
+    alerted: set[int],
+    radius_km: float,
+    k: int,
+    policy: PushPolicy = POLICY,
+) -> list[tuple[int, bool]]:
+    """select_targets by checking every volunteer, as its docstring reads."""
+    centre = need_.place.point
+    found: list[tuple[float, int, bool]] = []
+    for v in volunteers:
+        if v.account_id in alerted or v.account_id == need_.owner.account_id:
+            continue
+        if not (v.consent and v.reachable):
+            continue
+        if v.window is not None and v.window[2] <= NOW < v.window[3]:
+            at, radius, start, end = v.window
+            km = centre.distance_km(at)
+            if km <= radius_km:  # free now: counts there, never at home
+                window = FreeNow(
+                    v.account_id, at, radius, start, end, v.interests, v.qualifications
+                )
+                if score_free_now(need_, window, NOW).matched:
+                    found.append((km, v.account_id, True))
+                continue
+        km = centre.distance_km(v.home)
+        if not v.notifications or km > radius_km or km > v.reach_km:
+            continue
+        if in_quiet_hours(v.quiet_hours or policy.default_quiet_hours, "Europe/Berlin", NOW):
+            continue
+        if v.urgent_today >= policy.daily_cap:
+            continue
+        profile = VolunteerProfile(
+            v.account_id,
+            v.home,
+            v.reach_km,
+            "Europe/Berlin",
+            v.interests,
+            v.qualifications,
+            v.availability,
+        )
+        if score_volunteer(need_, profile, NOW).matched:
+            found.append((km, v.account_id, False))
+    found.sort()
+    return [(account_id, free) for _, account_id, free in found[:k]]
+
+
+def test_select_targets_finds_what_checking_everyone_finds(database: Database) -> None:
+    rng = random.Random(20261122)
+    with database.unit_of_work() as uow:
+        poster = _poster(uow)
+        # a dense centre (pages of homes, most of them not fitting) and a wide country around
+        volunteers = [_random_volunteer(uow, rng, poster, dense=n % 3 == 0) for n in range(240)]
+        needs = []
+        for n in range(8):
+            needs.append(
+                _urgent(
+                    uow,
+                    poster,
+                    at=_around(rng, 3.0 if n % 2 else 15.0),
+                    category=rng.choice([Category.FOOD, Category.SENIORS]),
+                    qualifications=rng.sample([DRIVING, FIRST_AID], rng.choice([0, 0, 1])),
+                    window=rng.choice(
+                        [
+                            OneOff(NOW + timedelta(hours=1), NOW + timedelta(hours=3)),
+                            OneOff(NOW + timedelta(hours=40), NOW + timedelta(hours=42)),
+                            OneOff(NOW + timedelta(hours=60), NOW + timedelta(hours=61)),
+                        ]
+                    ),
+                )
+            )
+        # some were alerted about a need before
+        alerted: dict[int, set[int]] = {}
+        for the_need in needs[:4]:
+            assert the_need.id is not None
+            chosen = {v.account_id for v in rng.sample(volunteers, 12)}
+            for account_id in chosen:
+                assert uow.pushes.record_alert(the_need.id, account_id, "urgent", 1.0, NOW)
+            alerted[the_need.id] = chosen
+        uow.commit()
+    found = 0
+    for the_need in needs:
+        assert the_need.id is not None
+        for radius_km, k in ((2.0, 3), (5.0, 10), (20.0, 10), (20.0, 60)):
+            expected = _everyone(
+                the_need, volunteers, alerted.get(the_need.id, set()), radius_km, k
+            )
+            actual = _targets(database, the_need, radius_km=radius_km, k=k)
+            assert [(t.account_id, t.free_now) for t in actual] == expected, (radius_km, k)
+            found += len(actual)
+    assert found > 150  # not vacuous
+
+
+def test_a_window_in_the_circle_keeps_someone_from_counting_at_home(database: Database) -> None:
+    with database.unit_of_work() as uow:
+        poster = _poster(uow)
+        near_home_far_window = add_volunteer(uow, north_of(AACHEN, 0.5))
+        _free_now(uow, near_home_far_window, north_of(AACHEN, 15.0), radius_km=20.0)
+        window_outside = add_volunteer(uow, north_of(AACHEN, 1.0))
+        _free_now(uow, window_outside, north_of(AACHEN, 25.0))
+        neighbours = [add_volunteer(uow, north_of(AACHEN, 1.5 + 0.1 * n)) for n in range(3)]
+        the_need = _urgent(uow, poster)
+        uow.commit()
+    # within 20 km: the first counts 15 km away, where they are; the window 25 km away doesn't
+    # count, so the second is at home
+    targets = _targets(database, the_need, radius_km=20.0, k=10)
+    assert [(t.account_id, t.free_now) for t in targets] == [
+        (window_outside, False),
+        *[(n, False) for n in neighbours],
+        (near_home_far_window, True),
+    ]
+    # the k nearest at home settle it before the window 15 km away is looked at
+    assert _accounts(_targets(database, the_need, radius_km=20.0, k=2)) == [
+        window_outside,
+        neighbours[0],
+    ]
