@@ -95,7 +95,12 @@ from storage.models import (
     PostingQualificationRow,
     PostingRow,
 )
-from storage.repositories.candidates import RingShape, SqlCandidates, volunteer_sketch
+from storage.repositories.candidates import (
+    RingShape,
+    SqlCandidates,
+    free_now_window,
+    volunteer_sketch,
+)
 from storage.unit_of_work import Database
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -698,18 +703,7 @@ def _windows(session: Session, rows: Sequence[Any]) -> list[FreeNow]:
             )
         ):
             skills[account_id].add(Qualification(key))
-    return [
-        FreeNow(
-            account_id=row.account_id,
-            point=GeoPoint(row.lat, row.lon),
-            radius_km=row.radius_km,
-            start=row.starts_at,
-            end=row.ends_at,
-            interests=frozenset(interests.get(row.account_id, ())),
-            qualifications=frozenset(skills.get(row.account_id, ())),
-        )
-        for row in rows
-    ]
+    return [free_now_window(row, interests, skills) for row in rows]
 
 
 def _in_box(box: GeoBox, bands: frozenset[int], band: int | None, lon: float | None) -> bool:

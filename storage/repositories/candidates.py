@@ -12,7 +12,7 @@ and building and compiling a statement anew cost more than the database took to 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -72,6 +72,24 @@ _AVAILABILITY = {pattern.value: pattern for pattern in Availability}
 _PUBLISHED = PostingStatus.PUBLISHED.value
 _WEEKLY = TimeWindowKind.WEEKLY.value
 _NO_SPAN = (-1, 0, 0)  # fills the spans a query doesn't use: no slot is on weekday -1
+
+
+def free_now_window(
+    row: Any,
+    interests: Mapping[int, set[Category]],
+    skills: Mapping[int, set[Qualification]],
+) -> FreeNow:
+    """A free-now window row (account_id, lat, lon, radius_km, starts_at, ends_at) with the
+    person's topics and skills; the benchmark's naive scan builds its windows with it too."""
+    return FreeNow(
+        account_id=row.account_id,
+        point=GeoPoint(row.lat, row.lon),
+        radius_km=row.radius_km,
+        start=row.starts_at,
+        end=row.ends_at,
+        interests=frozenset(interests.get(row.account_id, ())),
+        qualifications=frozenset(skills.get(row.account_id, ())),
+    )
 
 
 def volunteer_sketch(row: Any) -> VolunteerSketch:
@@ -703,18 +721,7 @@ class SqlCandidates:
 
     def _windows(self, rows: Sequence[Any]) -> list[FreeNow]:
         interests, skills = self._topics_and_skills([row.account_id for row in rows])
-        return [
-            FreeNow(
-                account_id=row.account_id,
-                point=GeoPoint(row.lat, row.lon),
-                radius_km=row.radius_km,
-                start=row.starts_at,
-                end=row.ends_at,
-                interests=frozenset(interests.get(row.account_id, ())),
-                qualifications=frozenset(skills.get(row.account_id, ())),
-            )
-            for row in rows
-        ]
+        return [free_now_window(row, interests, skills) for row in rows]
 
     def alerted_for(self, posting_id: int) -> set[int]:
         return set(self._session.scalars(_ALERTED, {"posting_id": posting_id}))
