@@ -10,6 +10,7 @@ from bot import formatting
 from bot.i18n import translator
 from bot.messages import Choice, Outgoing
 from domain.actors import DEFAULT_TIME_ZONE, Platform
+from domain.groups import GroupSubscription
 from domain.postings import Posting
 from storage.unit_of_work import UnitOfWork
 
@@ -20,6 +21,17 @@ FILLED, CANCELLED = "filled", "cancelled"
 
 def alert_key(platform: str, chat_id: str, posting_id: int) -> str:
     return f"group-alert:{platform}:{chat_id}:{posting_id}"
+
+
+def _post(uow: UnitOfWork, group: GroupSubscription, key: str, message: Outgoing) -> None:
+    # a group is nobody's identity: nothing to mark unreachable, no account to erase it with
+    uow.outbox.enqueue(
+        idempotency_key=key,
+        platform=group.platform,
+        chat_id=group.chat_id,
+        identity_id=None,
+        payload=message.to_payload(),
+    )
 
 
 def alert_groups(uow: UnitOfWork, need: Posting, now: datetime) -> int:
@@ -42,14 +54,8 @@ def alert_groups(uow: UnitOfWork, need: Posting, now: datetime) -> int:
             )
         )
         button = Choice(t._("🙋 Details & help"), f"{START_SHOW}{need.id}", opens_private=True)
-        message = Outgoing(chat_id=group.chat_id, text=text, choices=(button,))
-        uow.outbox.enqueue(
-            idempotency_key=alert_key(group.platform, group.chat_id, need.id),
-            platform=group.platform,
-            chat_id=group.chat_id,
-            identity_id=None,
-            payload=message.to_payload(),
-        )
+        key = alert_key(group.platform, group.chat_id, need.id)
+        _post(uow, group, key, Outgoing(chat_id=group.chat_id, text=text, choices=(button,)))
         sent += 1
     return sent
 
@@ -66,14 +72,7 @@ def close_group_alerts(uow: UnitOfWork, need: Posting, closed_as: str) -> int:
             else t._("❌ Cancelled: {title}", title=need.title)
         )
         key = alert_key(group.platform, group.chat_id, need.id)
-        message = Outgoing(chat_id=group.chat_id, text=text, replaces=key)
-        uow.outbox.enqueue(
-            idempotency_key=f"{key}:closed",
-            platform=group.platform,
-            chat_id=group.chat_id,
-            identity_id=None,
-            payload=message.to_payload(),
-        )
+        _post(uow, group, f"{key}:closed", Outgoing(group.chat_id, text, replaces=key))
     uow.groups.close_alerts(need.id, closed_as)
     return len(groups)
 

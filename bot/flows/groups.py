@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 SUBSCRIBE = frozenset({"/subscribe", "/abonnieren"})
 UNSUBSCRIBE = frozenset({"/unsubscribe", "/abbestellen"})
 HELP = frozenset({"/start", "/help", "/hilfe"})
+# the commands that need to know whether the sender administers the group (channels ask the
+# platform for these only)
+ADMIN_ONLY = SUBSCRIBE | UNSUBSCRIBE
 MIN_RADIUS_KM, MAX_RADIUS_KM = 1.0, 50.0
 
 

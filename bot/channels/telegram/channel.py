@@ -41,6 +41,7 @@ from bot.channels.telegram.updates import ALLOWED_UPDATES, MembershipChange, tra
 from bot.channels.telegram.webhook import WebhookServer
 from bot.delivery import OutboxWorker, RateLimits, default_worker_id
 from bot.engine import DialogueEngine
+from bot.flows.groups import ADMIN_ONLY
 from bot.handling import EntryHandlers
 from bot.i18n import translator
 from bot.messages import Incoming
@@ -310,7 +311,8 @@ class TelegramChannel:
         incoming = translated.incoming
         if incoming is None:
             return
-        if incoming.group is not None and incoming.command is not None:
+        command = incoming.command
+        if incoming.group is not None and command is not None and command[0] in ADMIN_ONLY:
             incoming = await self._with_admin_status(incoming)
         entry_id = await asyncio.to_thread(self.engine.receive, incoming)
         if entry_id is not None and self._handlers is not None:

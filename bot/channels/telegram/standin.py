@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Literal
 
+import aiohttp
 from aiohttp import web
 
 JSON = dict[str, Any]
@@ -1291,8 +1292,6 @@ class TelegramStandin:
     async def _pump_webhook(self) -> None:
         """While a webhook is set, POST each update to it in order, as Telegram does: the next
         one only after a 2xx, retrying (here quickly) until then."""
-        import aiohttp
-
         async with aiohttp.ClientSession() as session:
             while not self._closing:
                 wake = self._wake

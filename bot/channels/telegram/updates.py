@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from telegram import Chat, ChatMember, Message, Update, User
+from telegram import Chat, ChatMember, MaybeInaccessibleMessage, Message, Update, User
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.callbacks import CallbackSigner
@@ -128,28 +128,23 @@ def _callback(key: str, update: Update, signer: CallbackSigner) -> Translated:
     payload = signer.verify(str(chat.id), query.data)
     if payload is None or chat.type != Chat.PRIVATE:
         return Translated(key, callback_query_id=query.id, expired_button=True)
-    incoming = Incoming(
-        platform=Platform.TELEGRAM,
-        update_id=key,
-        user_id=str(query.from_user.id),
-        chat_id=str(chat.id),
-        choice=payload,
-        message_id=str(message.message_id),
-        language_hint=query.from_user.language_code,
-        user_name=query.from_user.first_name or None,
-        received_at=datetime.now(UTC),
+    # the tapped message's date is when it was sent (0 when Telegram can't show it any more)
+    incoming = _incoming(
+        key, message, query.from_user, choice=payload, received_at=datetime.now(UTC)
     )
     return Translated(key, incoming=incoming, callback_query_id=query.id)
 
 
 def _incoming(
     key: str,
-    message: Message,
+    message: MaybeInaccessibleMessage,
     user: User,
     *,
     text: str | None = None,
     location: SharedLocation | None = None,
+    choice: str | None = None,
     unsupported: bool = False,
+    received_at: datetime | None = None,
 ) -> Incoming:
     chat = message.chat
     return Incoming(
@@ -159,12 +154,13 @@ def _incoming(
         chat_id=str(chat.id),
         text=text,
         location=location,
+        choice=choice,
         message_id=str(message.message_id),
         language_hint=user.language_code,
         user_name=user.first_name or None,
         group=GroupChat(title=chat.title) if chat.type in GROUP_TYPES else None,
         unsupported=unsupported,
-        received_at=message.date or datetime.now(UTC),
+        received_at=received_at or message.date or datetime.now(UTC),
     )
 
 
