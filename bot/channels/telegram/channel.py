@@ -111,10 +111,6 @@ class TelegramChannel:
         bot: Bot = self._application.bot
         return bot
 
-    @property
-    def webhook_port(self) -> int | None:
-        return None if self._webhook is None else self._webhook.port
-
     async def start(self) -> None:
         options = self.options
         application = (
@@ -194,7 +190,7 @@ class TelegramChannel:
         if self._application is not None and self.options.webhook is None and self._offset:
             # confirm what was recorded, so the next start is not sent it again
             with contextlib.suppress(TelegramError):
-                await self.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+                await self._get_updates(timeout_s=0, limit=1)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         if self._application is not None:
@@ -244,11 +240,12 @@ class TelegramChannel:
                 # the next getUpdates with this offset confirms the update to Telegram
                 self._offset = update_id + 1
 
-    async def _get_updates(self) -> list[Any]:
+    async def _get_updates(self, timeout_s: int | None = None, limit: int = 100) -> list[Any]:
         """getUpdates as raw JSON: Bot.get_updates parses the whole batch at once, so one
         unreadable update would block the rest, and it logs the raw batch on failure."""
         arguments: dict[str, Any] = {
-            "timeout": self.options.poll_timeout_s,
+            "timeout": self.options.poll_timeout_s if timeout_s is None else timeout_s,
+            "limit": limit,
             "allowed_updates": list(ALLOWED_UPDATES),
         }
         if self._offset:
