@@ -93,19 +93,13 @@ def _chat(config: AppConfig, user: str, language: str | None) -> int:
 
 
 def _run(config: AppConfig) -> int:
-    if config.matrix_enabled:
-        print(
-            "config.yml enables matrix, which this version cannot serve yet; disable it.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    if not config.telegram_enabled:
+    if not config.telegram_enabled and not config.matrix_enabled:
         return _chat(config, _console_user(None), None)
     app = build_app(config)
     try:
         channels = channels_of(app)
         asyncio.run(serve(app, channels))
-    except ValueError as error:  # e.g. Telegram refused the token
+    except (ValueError, ConnectionError) as error:  # e.g. Telegram refused the token
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     finally:

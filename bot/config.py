@@ -549,8 +549,11 @@ class MatrixConfig(_Model):
     user_id: MatrixUserId | None = None
     access_token: MatrixAccessToken | None = None
     password: MatrixPassword | None = None
-    device_id: Annotated[Text, _non_empty_text(64)] | None = None
+    # stable across restarts: the homeserver keeps the device's transaction ids and keys
+    device_id: Annotated[Text, _non_empty_text(64)] = "EHRENAMTBOT"
     encryption: Flag = False
+    # end-to-end keys of the device (with encryption); back it up with the database
+    store_path: Annotated[Text, _non_empty_text(255)] = "data/matrix-store"
     allowed_homeservers: tuple[MatrixServerName, ...] = ()
 
     @model_validator(mode="after")

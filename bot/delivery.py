@@ -72,9 +72,12 @@ class AsyncSender(Protocol):
         """Group chats have their own, slower rate limit."""
         ...
 
-    async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
+    async def send(
+        self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
+    ) -> str | None:
         """Deliver, or edit the platform message `replaces` when given; returns the platform's
-        message id when it has one. Raises RetryLater or Undeliverable."""
+        message id when it has one. Raises RetryLater or Undeliverable. `transaction_id` is the
+        same for every attempt of one outbox message (an idempotent sender's key)."""
         ...
 
 
@@ -119,6 +122,16 @@ class RateLimits:
     @property
     def group_window(self) -> tuple[int, float]:
         return _window(self.per_group_per_minute, 60.0)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOptions:
+    """How a channel's outbox worker delivers."""
+
+    limits: RateLimits
+    max_attempts: int = 8
+    lease_seconds: float = 60
+    worker_id: str = ""  # empty: host and process id
 
 
 # a terminal has no limits; these only keep the arithmetic finite
@@ -596,7 +609,11 @@ class OutboxWorker:
         try:
             async with scope:
                 try:
-                    platform_id = await self._sender.send(item.outgoing, replaces=item.replaces)
+                    platform_id = await self._sender.send(
+                        item.outgoing,
+                        replaces=item.replaces,
+                        transaction_id=message.transaction_id or f"outbox-{message.id}",
+                    )
                 finally:
                     finished()
         except RetryLater as error:

@@ -8,13 +8,28 @@ each entry runs in a worker thread, never on the event loop the channel polls on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import zlib
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from bot.engine import DialogueEngine
+from domain.actors import Platform
 
 log = logging.getLogger(__name__)
+
+# how long intake waits after its n-th failure in a row (the platform or the database away)
+RETRY_DELAYS_S: Final = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+async def pause_after_failure(stop: asyncio.Event, failures: int) -> int:
+    """Wait a little longer after each failure in a row (or until `stop`); returns the count."""
+    delay = RETRY_DELAYS_S[min(failures, len(RETRY_DELAYS_S) - 1)]
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), delay)
+    return failures + 1
 
 
 class EntryHandlers:
@@ -79,3 +94,34 @@ class EntryHandlers:
             finally:
                 queue.task_done()
             self._handled()
+
+
+async def retry_unhandled(
+    engine: DialogueEngine,
+    handlers: EntryHandlers,
+    platform: Platform,
+    every_s: float,
+    stop: asyncio.Event,
+) -> None:
+    """Entries whose handling failed (the database was away) are tried again every `every_s`,
+    so a message is not left unanswered until the next start. Handling is idempotent: an entry
+    handled meanwhile is skipped."""
+
+    def unhandled_before(cutoff: datetime) -> list[tuple[int, str]]:
+        with engine.database.unit_of_work() as uow:
+            stale = uow.inbox.unhandled(platform.value, received_before=cutoff)
+            return [(entry.id, entry.chat_id) for entry in stale]
+
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
+        if stop.is_set():
+            return
+        cutoff = datetime.now(UTC) - timedelta(seconds=every_s)
+        try:
+            entries = await asyncio.to_thread(unhandled_before, cutoff)
+        except Exception:
+            log.exception("looking for unhandled %s messages failed", platform.value)
+            continue
+        for entry_id, chat_id in entries:
+            handlers.submit(chat_id, entry_id)

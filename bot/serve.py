@@ -13,14 +13,10 @@ import signal
 from typing import Protocol
 
 from bot.app import App
-from bot.channels.telegram.channel import (
-    DeliveryOptions,
-    TelegramChannel,
-    TelegramOptions,
-    WebhookOptions,
-)
+from bot.channels.matrix.channel import MatrixChannel, MatrixOptions
+from bot.channels.telegram.channel import TelegramChannel, TelegramOptions, WebhookOptions
 from bot.config import AppConfig
-from bot.delivery import RateLimits
+from bot.delivery import DeliveryOptions, RateLimits
 from bot.scheduler import PushScheduler
 
 log = logging.getLogger(__name__)
@@ -56,6 +52,22 @@ def telegram_options(config: AppConfig) -> TelegramOptions:
     )
 
 
+def matrix_options(config: AppConfig) -> MatrixOptions:
+    matrix = config.channels.matrix
+    if matrix.homeserver is None or matrix.user_id is None:
+        raise ValueError("channels.matrix needs a homeserver and a user_id")
+    return MatrixOptions(
+        homeserver=matrix.homeserver,
+        user_id=matrix.user_id,
+        access_token=matrix.access_token.resolve() if matrix.access_token else None,
+        password=matrix.password.resolve() if matrix.password else None,
+        device_id=matrix.device_id,
+        encryption=matrix.encryption,
+        store_path=matrix.store_path,
+        allowed_homeservers=tuple(matrix.allowed_homeservers),
+    )
+
+
 def delivery_options(config: AppConfig, platform: str) -> DeliveryOptions:
     limits = config.delivery.telegram if platform == "telegram" else config.delivery.matrix
     return DeliveryOptions(
@@ -71,6 +83,12 @@ def channels_of(app: App) -> list[Channel]:
         channels.append(
             TelegramChannel(
                 app.engine, telegram_options(app.config), delivery_options(app.config, "telegram")
+            )
+        )
+    if app.config.matrix_enabled:
+        channels.append(
+            MatrixChannel(
+                app.engine, matrix_options(app.config), delivery_options(app.config, "matrix")
             )
         )
     return channels

@@ -133,6 +133,9 @@ class IdentityRow(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
     unreachable_at: Mapped[datetime | None]
+    # the private chat with this user where it is not addressed by the user id: a Matrix
+    # direct room (replies and pushes to "@user:server" go there)
+    direct_chat_id: Mapped[str | None] = mapped_column(String(255), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account: Mapped[AccountRow | None] = relationship(back_populates="identities")
@@ -336,8 +339,23 @@ class OutboxRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None]
     platform_message_id: Mapped[str | None] = mapped_column(String(255))
+    # fixed at enqueue and reused by every attempt: Matrix accepts a transaction id once, so a
+    # retried send cannot duplicate
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class ChannelCursorRow(Base):
+    """Where a channel's intake stands (a Matrix sync token), advanced only after what came
+    before it is in the inbox, and when the channel first started (older events are ignored)."""
+
+    __tablename__ = "channel_cursors"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    position: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FreeNowWindowRow(Base):
@@ -456,4 +474,5 @@ class GroupAlertRow(Base):
 
 
 PERSONAL_DATA_ROOTS = ("accounts", "platform_identities")
-NOT_PERSONAL = ("municipalities", "organisations", "alembic_version")
+# channel_cursors: a sync token and a start time, about the bot and nobody else
+NOT_PERSONAL = ("municipalities", "organisations", "channel_cursors", "alembic_version")

@@ -15,6 +15,7 @@ class IdentityRecord:
     external_id: str
     account_id: int | None
     unreachable: bool
+    direct_chat_id: str | None = None  # a Matrix direct room; None where the user id is the chat
 
 
 @dataclass(slots=True)
@@ -66,3 +67,11 @@ class OutboxMessage:
     last_error: str | None
     claimed_by: str | None = None
     claimed_until: datetime | None = None
+    transaction_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCursor:
+    name: str  # e.g. "matrix:@bot:example.org"
+    position: str | None  # None until the first sync went through
+    started_at: datetime

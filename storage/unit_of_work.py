@@ -12,6 +12,7 @@ from storage.db import make_engine, make_session_factory
 from storage.repositories.accounts import AccountRepository, OrganisationRepository
 from storage.repositories.candidates import SqlCandidates
 from storage.repositories.conversations import ConversationRepository
+from storage.repositories.cursors import ChannelCursorRepository
 from storage.repositories.groups import GroupRepository
 from storage.repositories.identities import IdentityRepository
 from storage.repositories.inbox import InboxRepository
@@ -51,6 +52,7 @@ class UnitOfWork:
         self.pushes = PushRepository(session)
         self.candidates = SqlCandidates(session)
         self.groups = GroupRepository(session)
+        self.cursors = ChannelCursorRepository(session)
         return self
 
     def __exit__(

@@ -18,6 +18,7 @@ def _record(row: IdentityRow) -> IdentityRecord:
         external_id=row.external_id,
         account_id=row.account_id,
         unreachable=row.unreachable_at is not None,
+        direct_chat_id=row.direct_chat_id,
     )
 
 
@@ -69,6 +70,20 @@ class IdentityRepository:
         row = self._session.get_one(IdentityRow, identity_id)
         row.unreachable_at = None
         self._session.flush()
+
+    def set_direct_chat(self, identity_id: int, chat_id: str | None) -> None:
+        """The private chat the bot talks to this user in (None: it is gone)."""
+        row = self._session.get_one(IdentityRow, identity_id)
+        row.direct_chat_id = chat_id
+        self._session.flush()
+
+    def with_direct_chat(self, platform: str, chat_id: str) -> list[IdentityRecord]:
+        rows = self._session.scalars(
+            select(IdentityRow).where(
+                IdentityRow.platform == platform, IdentityRow.direct_chat_id == chat_id
+            )
+        )
+        return [_record(r) for r in rows]
 
     def unreachable_among(self, identity_ids: Collection[int]) -> set[int]:
         if not identity_ids:

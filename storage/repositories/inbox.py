@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,3 +75,18 @@ class InboxRepository:
             query = query.where(InboxRow.received_at < received_before)
         rows = self._session.scalars(query.order_by(InboxRow.id).limit(limit))
         return [_entry(r) for r in rows]
+
+    def last_received_at(self, identity_id: int) -> datetime | None:
+        """When this user's newest recorded message came in."""
+        return self._session.scalar(
+            select(func.max(InboxRow.received_at)).where(InboxRow.identity_id == identity_id)
+        )
+
+    def seen(self, platform: str, update_id: str) -> bool:
+        """Whether this update is recorded (handled or not)."""
+        found = self._session.scalar(
+            select(InboxRow.id).where(
+                InboxRow.platform == platform, InboxRow.update_id == update_id
+            )
+        )
+        return found is not None

@@ -6,6 +6,7 @@ that worker: once a claim expired and was recovered, a slow worker cannot overwr
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,7 @@ def _message(row: OutboxRow) -> OutboxMessage:
         last_error=row.last_error,
         claimed_by=row.claimed_by,
         claimed_until=row.claimed_until,
+        transaction_id=row.transaction_id,
     )
 
 
@@ -64,6 +66,7 @@ class OutboxRepository:
             payload=payload,
             status=OutboxStatus.PENDING.value,
             not_before=not_before or utcnow(),
+            transaction_id=uuid.uuid4().hex,
         )
         self._session.add(row)
         self._session.flush()
@@ -252,6 +255,36 @@ class OutboxRepository:
             .order_by(OutboxRow.id)
         )
         return [_message(r) for r in rows]
+
+    def recent_sent(self, platform: str, chat_id: str, limit: int = 10) -> list[OutboxMessage]:
+        """What the chat was sent last, newest first."""
+        rows = self._session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.platform == platform,
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.status == OutboxStatus.SENT.value,
+            )
+            .order_by(OutboxRow.id.desc())
+            .limit(limit)
+        )
+        return [_message(r) for r in rows]
+
+    def sent_as(
+        self, platform: str, chat_id: str, platform_message_id: str
+    ) -> OutboxMessage | None:
+        """The message the platform knows by this id, as last edited (edits share the id)."""
+        row = self._session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.platform == platform,
+                OutboxRow.chat_id == chat_id,
+                OutboxRow.platform_message_id == platform_message_id,
+            )
+            .order_by(OutboxRow.id.desc())
+            .limit(1)
+        ).one_or_none()
+        return _message(row) if row else None
 
     def count_by_status(self, platform: str) -> dict[OutboxStatus, int]:
         rows = self._session.execute(

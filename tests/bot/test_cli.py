@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -86,7 +87,7 @@ def test_db_upgrade_reports_the_revision(
     config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--config", str(config_file), "db", "upgrade"]) == 0
-    assert capsys.readouterr().out.strip() == "schema revision: 0005 (newest: 0005)"
+    assert capsys.readouterr().out.strip() == "schema revision: 0006 (newest: 0006)"
 
 
 def test_a_bad_config_is_one_clear_line_per_problem(
@@ -103,16 +104,20 @@ def test_a_bad_config_is_one_clear_line_per_problem(
     assert any(line.startswith(f"{path}: channels.telegram.tokn: unknown key") for line in errors)
 
 
-def test_run_refuses_matrix_which_it_cannot_serve_yet(
+def test_run_says_when_the_matrix_homeserver_cannot_be_reached(
     config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     config["channels"]["matrix"]["enabled"] = True
+    config["channels"]["matrix"]["homeserver"] = f"http://127.0.0.1:{port}"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("MATRIX_ACCESS_TOKEN", "syt_secret-token")
     assert main(["--config", str(config_file), "run"]) == 2
     err = capsys.readouterr().err
-    assert "matrix" in err
+    assert f"cannot reach the Matrix homeserver http://127.0.0.1:{port}" in err
     assert "syt_secret-token" not in err
 
 

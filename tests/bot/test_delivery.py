@@ -78,7 +78,9 @@ class RecordingSender:
     def is_group(self, chat_id: str) -> bool:
         return chat_id in self.groups
 
-    async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
+    async def send(
+        self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
+    ) -> str | None:
         call = Call(message.text, message.chat_id, replaces, self.time.elapsed if self.time else 0)
         self.calls.append(call)
         planned = self.failures.get(message.text)
@@ -232,7 +234,13 @@ def test_sends_to_different_chats_overlap_so_latency_does_not_cap_the_rate(
     most = 0
 
     class SlowSender(RecordingSender):
-        async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
+        async def send(
+            self,
+            message: Outgoing,
+            *,
+            replaces: str | None = None,
+            transaction_id: str | None = None,
+        ) -> str | None:
             nonlocal overlapping, most
             overlapping += 1
             most = max(most, overlapping)
@@ -478,7 +486,13 @@ def test_a_send_cut_off_midway_is_left_to_recovery_not_resent(database: Database
     in_send = asyncio.Event()
 
     class HangingSender(RecordingSender):
-        async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
+        async def send(
+            self,
+            message: Outgoing,
+            *,
+            replaces: str | None = None,
+            transaction_id: str | None = None,
+        ) -> str | None:
             if message.text == "hangs":
                 in_send.set()
                 await asyncio.Event().wait()
@@ -576,7 +590,13 @@ def test_two_workers_on_postgres_send_each_of_200_messages_once(database: Databa
         def is_group(self, chat_id: str) -> bool:
             return False
 
-        async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
+        async def send(
+            self,
+            message: Outgoing,
+            *,
+            replaces: str | None = None,
+            transaction_id: str | None = None,
+        ) -> str | None:
             await asyncio.sleep(0)
             with lock:
                 sent.append((self.name, message.chat_id, message.text))

@@ -102,7 +102,9 @@ class ConsoleSender:
     def is_group(self, chat_id: str) -> bool:
         return False
 
-    async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
+    async def send(
+        self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
+    ) -> str | None:
         self._session.remember(message)
         self._write(render(message) + "\n\n")
         return None

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import warnings
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from telegram import Bot, ChatMember, Update
@@ -39,10 +39,10 @@ from bot.channels.telegram.sender import (
 )
 from bot.channels.telegram.updates import ALLOWED_UPDATES, MembershipChange, translate
 from bot.channels.telegram.webhook import WebhookServer
-from bot.delivery import OutboxWorker, RateLimits, default_worker_id
+from bot.delivery import DeliveryOptions, OutboxWorker, default_worker_id
 from bot.engine import DialogueEngine
 from bot.flows.groups import ADMIN_ONLY
-from bot.handling import EntryHandlers
+from bot.handling import EntryHandlers, pause_after_failure, retry_unhandled
 from bot.i18n import translator
 from bot.messages import Incoming
 from domain.actors import Platform, PlatformIdentity
@@ -50,7 +50,6 @@ from domain.actors import Platform, PlatformIdentity
 log = logging.getLogger(__name__)
 
 _ADMINS: Final = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
-_RETRY_S: Final = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +72,6 @@ class TelegramOptions:
     handling_lanes: int = 4
     retry_unhandled_s: float = 60.0  # how often, and after how long, failed handling is retried
     register_commands: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryOptions:
-    limits: RateLimits
-    max_attempts: int = 8
-    lease_seconds: float = 60
-    worker_id: str = ""
 
 
 class TelegramChannel:
@@ -155,7 +146,10 @@ class TelegramChannel:
         self._stop.clear()
         self._handlers.start()
         self._tasks.append(asyncio.create_task(self._worker.run(self._stop), name="tg-outbox"))
-        self._tasks.append(asyncio.create_task(self._retry_unhandled(), name="tg-retry"))
+        retry = retry_unhandled(
+            self.engine, self._handlers, Platform.TELEGRAM, options.retry_unhandled_s, self._stop
+        )
+        self._tasks.append(asyncio.create_task(retry, name="tg-retry"))
         if options.webhook is None:
             await application.bot.delete_webhook()
             self._tasks.append(asyncio.create_task(self._poll(), name="tg-polling"))
@@ -210,11 +204,11 @@ class TelegramChannel:
             except Conflict as error:
                 # another process polls with this token, or a webhook is set
                 log.error("telegram polling conflict: %s", error)
-                failures = await self._pause(failures)
+                failures = await pause_after_failure(self._stop, failures)
                 continue
             except TelegramError as error:
                 log.warning("telegram getUpdates failed: %s", error)
-                failures = await self._pause(failures)
+                failures = await pause_after_failure(self._stop, failures)
                 continue
             failures = 0
             for body in raw:
@@ -235,7 +229,7 @@ class TelegramChannel:
                 except Exception:
                     # not recorded: the next getUpdates starts at this update again
                     log.exception("telegram update %s could not be recorded", update_id)
-                    failures = await self._pause(failures)
+                    failures = await pause_after_failure(self._stop, failures)
                     break
                 # the next getUpdates with this offset confirms the update to Telegram
                 self._offset = update_id + 1
@@ -259,35 +253,6 @@ class TelegramChannel:
                 read_timeout=self.options.poll_timeout_s + self.options.request_timeout_s,
             )
         return raw if isinstance(raw, list) else []
-
-    async def _retry_unhandled(self) -> None:
-        """Entries whose handling failed (the database was away) are tried again, so a message
-        is not left unanswered until the next start. Handling is idempotent: an entry handled
-        meanwhile is skipped."""
-        while not self._stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.options.retry_unhandled_s)
-            if self._stop.is_set() or self._handlers is None:
-                return
-            cutoff = datetime.now(UTC) - timedelta(seconds=self.options.retry_unhandled_s)
-            try:
-                entries = await asyncio.to_thread(self._unhandled_before, cutoff)
-            except Exception:
-                log.exception("looking for unhandled telegram messages failed")
-                continue
-            for entry_id, chat_id in entries:
-                self._handlers.submit(chat_id, entry_id)
-
-    def _unhandled_before(self, cutoff: datetime) -> list[tuple[int, str]]:
-        with self.engine.database.unit_of_work() as uow:
-            stale = uow.inbox.unhandled(Platform.TELEGRAM.value, received_before=cutoff)
-            return [(entry.id, entry.chat_id) for entry in stale]
-
-    async def _pause(self, failures: int) -> int:
-        delay = _RETRY_S[min(failures, len(_RETRY_S) - 1)]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), delay)
-        return failures + 1
 
     async def _accept_json(self, body: dict[str, Any]) -> None:
         update = Update.de_json(body, self.bot)

@@ -211,7 +211,9 @@ class TelegramSender:
         # negative ids are groups, supergroups and channels; "@name" addresses a public one
         return chat_id.startswith(("-", "@"))
 
-    async def send(self, message: Outgoing, *, replaces: str | None = None) -> str | None:
+    async def send(
+        self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
+    ) -> str | None:
         # ValueError before anything goes out
         links = any(choice.opens_private for choice in message.choices)
         username = self._bot.username if links else ""  # known once the bot is initialised

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.channels.telegram.channel import DeliveryOptions, TelegramChannel, TelegramOptions
+from bot.channels.telegram.channel import TelegramChannel, TelegramOptions
 from bot.channels.telegram.standin import TelegramStandin
-from bot.delivery import RateLimits
+from bot.delivery import DeliveryOptions, RateLimits
 from bot.engine import DialogueEngine
 from storage.records import OutboxStatus
 from tests.channels.telegram.support import TOKEN
