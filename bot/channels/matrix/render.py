@@ -3,7 +3,9 @@
 A message is an m.text with a plain body and an HTML formatted_body in which everything that
 came from users is escaped; its choices follow as a numbered list (answered by number, text or
 a number-emoji reaction, see events.py); a place is an m.location event after it, whose body
-carries a map link for clients that do not show locations; an edit is an m.replace event."""
+carries a map link for clients that do not show locations; an edit is an m.replace event.
+A location request adds nothing: Matrix has no such button, and the question itself says to
+share a location (Element: 📎 → Location) or to type a place."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from bot.messages import Choice, LocationPin, Outgoing
 from domain.places import GeoPoint
 
 MAX_BODY: Final = 30_000  # Matrix caps an event at 65,536 bytes of JSON
-LOCATION_HINT: Final = "📍 Standort teilen oder Ort schreiben · share a location or type a place"
 
 
 def map_link(point: GeoPoint) -> str:
@@ -41,8 +42,6 @@ def message_content(message: Outgoing) -> dict[str, Any]:
         paragraphs.append(
             "\n".join(_choice_line(n, c) for n, c in enumerate(message.choices, start=1))
         )
-    if message.request_location:
-        paragraphs.append(LOCATION_HINT)
     body = "\n\n".join(paragraphs)
     formatted = "<br><br>".join(
         html.escape(paragraph, quote=False).replace("\n", "<br>") for paragraph in paragraphs

@@ -15,6 +15,7 @@ from typing import Any
 import nio
 
 from bot.channels.matrix.channel import MatrixChannel, MatrixOptions
+from bot.channels.matrix.events import NUMBER_EMOJI
 from bot.delivery import DeliveryOptions, RateLimits
 from bot.engine import DialogueEngine
 from storage.records import OutboxStatus
@@ -34,8 +35,10 @@ ENCRYPTION = {
 
 
 def register(homeserver: Homeserver, name: str) -> RegisteredUser:
-    """A fresh account: the homeserver lives for the whole session, tests must not collide."""
-    return homeserver.register(f"{name}{next(_names)}-{uuid.uuid4().hex[:6]}", PASSWORD)
+    """A fresh account named `name` (its display name): the homeserver lives for the whole
+    session, so tests must not collide on user ids."""
+    localpart = f"{name.lower()}{next(_names)}-{uuid.uuid4().hex[:6]}"
+    return homeserver.register(localpart, PASSWORD, displayname=name)
 
 
 def bot_options(
@@ -154,6 +157,21 @@ class MatrixUser:
         event_id = await self.send({"msgtype": "m.text", "body": text})
         await settle(self.engine, event_id)
         return await self.replies()
+
+    def number_of(self, label: str) -> str:
+        """The number the bot's newest list gives the option containing `label`."""
+        for event in reversed(self.events):
+            for line in str(event["content"].get("body", "")).splitlines():
+                number, _, option = line.partition(" ")
+                if label in option and number in NUMBER_EMOJI:
+                    return str(NUMBER_EMOJI.index(number) + 1)
+                if label in option and number.endswith(".") and number[:-1].isdigit():
+                    return number[:-1]  # the eleventh option and on
+        raise AssertionError(f"no option {label!r} offered")
+
+    async def choose(self, label: str) -> str:
+        """Answer the newest list with the number of the option containing `label`."""
+        return await self.say(self.number_of(label))
 
     async def reply_to(self, event_id: str, text: str) -> str:
         sent = await self.send(

@@ -12,9 +12,9 @@ import socket
 import aiohttp
 import pytest
 
-from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel, WebhookOptions
 from bot.channels.telegram.standin import TelegramStandin
-from bot.delivery import DeliveryOptions, WebhookOptions
+from bot.delivery import DeliveryOptions
 from bot.engine import DialogueEngine
 from bot.messages import Incoming
 from domain.actors import Platform, PlatformIdentity
