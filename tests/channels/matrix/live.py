@@ -224,7 +224,8 @@ class MatrixUser:
                 if isinstance(event, nio.MegolmEvent):
                     self.events.append({"type": "undecryptable", "content": {"body": "🔒"}})
                 elif source.get("type") == "m.room.message":
-                    self.events.append(dict(source))
+                    # "decrypted": it came end-to-end encrypted and this device could read it
+                    self.events.append({**source, "decrypted": bool(event.decrypted)})
 
     async def replies(self) -> str:
         """What the bot sent since the last look, one message per paragraph."""
