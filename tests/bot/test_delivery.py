@@ -61,6 +61,7 @@ class Call:
     chat_id: str
     replaces: str | None
     at: float  # fake seconds since the start
+    transaction_id: str | None = None
 
 
 @dataclass
@@ -81,7 +82,8 @@ class RecordingSender:
     async def send(
         self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
     ) -> str | None:
-        call = Call(message.text, message.chat_id, replaces, self.time.elapsed if self.time else 0)
+        elapsed = self.time.elapsed if self.time else 0
+        call = Call(message.text, message.chat_id, replaces, elapsed, transaction_id)
         self.calls.append(call)
         planned = self.failures.get(message.text)
         if planned:
@@ -284,6 +286,10 @@ def test_a_429_requeues_with_its_wait_and_is_sent_once_later(database: Database)
     assert [c.text for c in sender.calls].count("first") == 2
     assert row(database, first).status is OutboxStatus.SENT
     assert row(database, second).status is OutboxStatus.SENT
+    # every try of a message carries its stored transaction id (Matrix: a retry cannot post twice)
+    tries = {c.transaction_id for c in sender.calls if c.text == "first"}
+    assert tries == {row(database, first).transaction_id}
+    assert row(database, first).transaction_id != row(database, second).transaction_id
 
 
 def test_retries_back_off_and_give_up_after_max_attempts(database: Database) -> None:
