@@ -193,8 +193,7 @@ class MatrixChannel:
             await self._log_in_once(client)
         except (ClientError, TimeoutError) as error:
             raise ConnectionError(
-                f"cannot reach the Matrix homeserver {self.options.homeserver}: "
-                f"{_describe(error)}"
+                f"cannot reach the Matrix homeserver {self.options.homeserver}: {_describe(error)}"
             ) from None
 
     async def _log_in_once(self, client: AsyncClient) -> None:
