@@ -354,6 +354,20 @@ class OutboxWorker:
 
     # -- public ---------------------------------------------------------------------------------
 
+    @classmethod
+    def for_channel(
+        cls, database: Database, sender: AsyncSender, options: DeliveryOptions
+    ) -> OutboxWorker:
+        """A channel's worker, as `ehrenamt run` configures it."""
+        return cls(
+            database,
+            sender,
+            options.limits,
+            worker_id=options.worker_id or default_worker_id(),
+            max_attempts=options.max_attempts,
+            lease_seconds=options.lease_seconds,
+        )
+
     async def drain(self, chat_id: str | None = None) -> int:
         """Deliver everything due now (for one chat, when given), waiting as the rate limits
         demand; returns how many messages went out. Retries and edits waiting for their

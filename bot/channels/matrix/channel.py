@@ -40,7 +40,7 @@ from nio import (
 
 from bot.channels.matrix.events import RoomMessage, chosen, read_event
 from bot.channels.matrix.sender import MatrixSender
-from bot.delivery import DeliveryOptions, OutboxWorker, default_worker_id
+from bot.delivery import DeliveryOptions, OutboxWorker
 from bot.engine import DialogueEngine
 from bot.handling import EntryHandlers, pause_after_failure, retry_unhandled
 from bot.messages import Choice, Incoming, Outgoing
@@ -144,14 +144,7 @@ class MatrixChannel:
             self._position = cursor.position
             self._started_ms = int(cursor.started_at.timestamp() * 1000)
             sender = MatrixSender(client, self._room_of)
-            self._worker = OutboxWorker(
-                self.engine.database,
-                sender,
-                self._delivery.limits,
-                worker_id=self._delivery.worker_id or default_worker_id(),
-                max_attempts=self._delivery.max_attempts,
-                lease_seconds=self._delivery.lease_seconds,
-            )
+            self._worker = OutboxWorker.for_channel(self.engine.database, sender, self._delivery)
             self._handlers = EntryHandlers(
                 self.engine, lanes=options.handling_lanes, handled=self._worker.wake
             )

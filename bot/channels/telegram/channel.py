@@ -39,7 +39,7 @@ from bot.channels.telegram.sender import (
 )
 from bot.channels.telegram.updates import ALLOWED_UPDATES, MembershipChange, translate
 from bot.channels.telegram.webhook import WebhookServer
-from bot.delivery import DeliveryOptions, OutboxWorker, default_worker_id
+from bot.delivery import DeliveryOptions, OutboxWorker
 from bot.engine import DialogueEngine
 from bot.flows.groups import ADMIN_ONLY
 from bot.handling import EntryHandlers, pause_after_failure, retry_unhandled
@@ -125,15 +125,7 @@ class TelegramChannel:
             raise ValueError("Telegram rejected the bot token") from None
         self._application = application
         sender = TelegramSender(options.token, bot=application.bot, signer=self._signer)
-        worker_id = self._delivery.worker_id or default_worker_id()
-        self._worker = OutboxWorker(
-            self.engine.database,
-            sender,
-            self._delivery.limits,
-            worker_id=worker_id,
-            max_attempts=self._delivery.max_attempts,
-            lease_seconds=self._delivery.lease_seconds,
-        )
+        self._worker = OutboxWorker.for_channel(self.engine.database, sender, self._delivery)
         self._handlers = EntryHandlers(
             self.engine, lanes=options.handling_lanes, handled=self._worker.wake
         )

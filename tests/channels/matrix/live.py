@@ -22,7 +22,16 @@ from storage.records import OutboxStatus
 from tests.channels.matrix.synapse import Homeserver, RegisteredUser
 from tests.channels.telegram.support import run
 
-__all__ = ["FAST", "MatrixUser", "bot_options", "register", "run", "running", "settle"]
+__all__ = [
+    "FAST",
+    "MatrixUser",
+    "bot_options",
+    "chatting",
+    "register",
+    "run",
+    "running",
+    "settle",
+]
 
 PASSWORD = "geheim-1234"
 FAST = RateLimits(messages_per_second=200, per_chat_per_second=50, per_group_per_minute=600)
@@ -65,6 +74,20 @@ async def running(engine: DialogueEngine, options: MatrixOptions) -> AsyncIterat
         yield channel
     finally:
         await channel.stop()
+
+
+@asynccontextmanager
+async def chatting(
+    engine: DialogueEngine, homeserver: Homeserver, store: Path, name: str, **overrides: Any
+) -> AsyncIterator[tuple[MatrixChannel, MatrixUser]]:
+    """A fresh bot account served by a running channel, and a fresh user logged in beside it."""
+    bot = register(homeserver, "Ehrenamt")
+    account = register(homeserver, name)
+    async with (
+        running(engine, bot_options(homeserver, bot, store, **overrides)) as channel,
+        MatrixUser(homeserver, account, bot.user_id, engine) as user,
+    ):
+        yield channel, user
 
 
 async def settle(

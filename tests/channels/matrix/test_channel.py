@@ -17,6 +17,7 @@ from domain.actors import Platform, PlatformIdentity
 from tests.channels.matrix.live import (
     MatrixUser,
     bot_options,
+    chatting,
     register,
     run,
     running,
@@ -83,14 +84,8 @@ def test_a_restart_mid_conversation_loses_nothing_and_answers_nothing_twice(
 def test_a_retried_send_with_the_same_transaction_id_posts_once(
     engine: DialogueEngine, homeserver: Homeserver, tmp_path: Path
 ) -> None:
-    bot = register(homeserver, "Ehrenamt")
-    anna_account = register(homeserver, "Anna")
-
     async def scenario() -> None:
-        async with (
-            running(engine, bot_options(homeserver, bot, tmp_path / "bot")) as channel,
-            MatrixUser(homeserver, anna_account, bot.user_id, engine) as anna,
-        ):
+        async with chatting(engine, homeserver, tmp_path, "Anna") as (channel, anna):
             await anna.open_chat()
             seen = len(anna.events)
 
@@ -117,14 +112,8 @@ def test_a_retried_send_with_the_same_transaction_id_posts_once(
 def test_an_alert_is_edited_in_place_and_its_old_choices_no_longer_count(
     engine: DialogueEngine, homeserver: Homeserver, tmp_path: Path
 ) -> None:
-    bot = register(homeserver, "Ehrenamt")
-    vera_account = register(homeserver, "Vera")
-
     async def scenario() -> None:
-        async with (
-            running(engine, bot_options(homeserver, bot, tmp_path / "bot")),
-            MatrixUser(homeserver, vera_account, bot.user_id, engine) as vera,
-        ):
+        async with chatting(engine, homeserver, tmp_path, "Vera") as (_, vera):
             await vera.open_chat()
             await vera.say("Deutsch")
             with engine.database.unit_of_work() as uow:
@@ -171,16 +160,14 @@ def test_an_alert_is_edited_in_place_and_its_old_choices_no_longer_count(
 def test_invites_from_servers_not_allowed_are_declined(
     engine: DialogueEngine, homeserver: Homeserver, tmp_path: Path
 ) -> None:
-    bot = register(homeserver, "Ehrenamt")
-    anna_account = register(homeserver, "Anna")
-    options = bot_options(homeserver, bot, tmp_path / "bot", allowed_homeservers=("example.org",))
-
     async def scenario() -> None:
-        async with (
-            running(engine, options),
-            MatrixUser(homeserver, anna_account, bot.user_id, engine) as anna,
+        allowed = ("example.org",)
+        async with chatting(engine, homeserver, tmp_path, "Anna", allowed_homeservers=allowed) as (
+            channel,
+            anna,
         ):
-            created = await anna.client.room_create(is_direct=True, invite=[bot.user_id])
+            bot_id = channel.options.user_id
+            created = await anna.client.room_create(is_direct=True, invite=[bot_id])
             anna.room_id = created.room_id
             for _ in range(50):  # bounded: the decline comes within a sync
                 members = homeserver.request(
@@ -189,10 +176,10 @@ def test_invites_from_servers_not_allowed_are_declined(
                     access_token=anna.client.access_token,
                 )
                 states = {e["state_key"]: e["content"]["membership"] for e in members["chunk"]}
-                if states.get(bot.user_id) != "invite":
+                if states.get(bot_id) != "invite":
                     break
                 await asyncio.sleep(0.1)
-            assert states.get(bot.user_id) == "leave"
+            assert states.get(bot_id) == "leave"
             await settle(engine)
             assert await anna.replies() == ""
             with engine.database.unit_of_work() as uow:
@@ -229,14 +216,8 @@ def test_messages_from_before_the_first_start_are_not_answered(
 def test_a_picture_gets_a_polite_answer_and_leaving_ends_the_chat(
     engine: DialogueEngine, homeserver: Homeserver, tmp_path: Path
 ) -> None:
-    bot = register(homeserver, "Ehrenamt")
-    anna_account = register(homeserver, "Anna")
-
     async def scenario() -> None:
-        async with (
-            running(engine, bot_options(homeserver, bot, tmp_path / "bot")) as channel,
-            MatrixUser(homeserver, anna_account, bot.user_id, engine) as anna,
-        ):
+        async with chatting(engine, homeserver, tmp_path, "Anna") as (channel, anna):
             await anna.open_chat()
             await anna.say("Deutsch")
             picture = await anna.send(

@@ -6,28 +6,17 @@ nearby, gets the alert, and says yes with the number emoji."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from bot.channels.matrix.events import number_emoji, parse_geo_uri
 from bot.engine import DialogueEngine
 from domain.actors import Platform, PlatformIdentity
 from tests.bot.chat import squash
+from tests.channels.editors import verify_organisations_of
 from tests.channels.matrix.live import MatrixUser, bot_options, register, run, running
 from tests.channels.matrix.synapse import Homeserver
 
 EILENDORF = (50.7815, 6.1545)
-
-
-def _verify_organisations_of(engine: DialogueEngine, user_id: str) -> None:
-    # what an editor's /verify will do (the editors' issue); here straight in the database
-    with engine.database.unit_of_work() as uow:
-        account = uow.accounts.find_by_identity(PlatformIdentity(Platform.MATRIX, user_id))
-        assert account is not None
-        assert account.memberships
-        for membership in account.memberships:
-            uow.organisations.set_verified(membership.organisation_id, datetime.now().astimezone())
-        uow.commit()
 
 
 def test_a_club_posts_an_urgent_need_and_a_volunteer_nearby_says_yes(
@@ -60,7 +49,7 @@ def test_a_club_posts_an_urgent_need_and_a_volunteer_nearby_says_yes(
             await erik.choose("Nichts davon")
             await erik.choose("Werktags abends")
             assert "Willkommen an Bord!" in await erik.choose("Fertig")
-            _verify_organisations_of(engine, erik.user_id)
+            verify_organisations_of(engine, PlatformIdentity(Platform.MATRIX, erik.user_id))
 
             # the volunteer answers the language question with a reaction
             await vera.open_chat()

@@ -6,28 +6,16 @@ location nearby gets the alert and taps "🙋 Ich helfe"."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.channels.telegram.standin import TelegramStandin
 from bot.engine import DialogueEngine
 from domain.actors import Platform, PlatformIdentity
 from tests.bot.chat import squash
+from tests.channels.editors import verify_organisations_of
 from tests.channels.telegram.live import TelegramUser, running
 from tests.channels.telegram.support import TOKEN, run
 
 ERIK, VERA = 5001, 5002
 EILENDORF = (50.7815, 6.1545)
-
-
-def _verify_organisations_of(engine: DialogueEngine, user_id: int) -> None:
-    # what an editor's /verify will do (the editors' issue); here straight in the database
-    with engine.database.unit_of_work() as uow:
-        account = uow.accounts.find_by_identity(PlatformIdentity(Platform.TELEGRAM, str(user_id)))
-        assert account is not None
-        assert account.memberships
-        for membership in account.memberships:
-            uow.organisations.set_verified(membership.organisation_id, datetime.now().astimezone())
-        uow.commit()
 
 
 def test_a_club_posts_an_urgent_need_and_a_volunteer_nearby_says_yes(
@@ -52,7 +40,7 @@ def test_a_club_posts_an_urgent_need_and_a_volunteer_nearby_says_yes(
             await erik.tap("Nichts davon")
             await erik.tap("Werktags abends")
             assert "Willkommen an Bord!" in await erik.tap("Fertig")
-            _verify_organisations_of(engine, ERIK)
+            verify_organisations_of(engine, PlatformIdentity(Platform.TELEGRAM, str(ERIK)))
 
             # the volunteer signs up and shares her live location: she is free now, nearby
             await vera.say("/start")
