@@ -56,6 +56,7 @@ _RECENT_MESSAGES: Final = 10
 # Matrix has no "Start" button: joining a direct room says /start for the user
 START_COMMAND: Final = "/start"
 _LEAVING: Final = frozenset({"leave", "ban"})
+_INVITE_GONE: Final = frozenset({"M_FORBIDDEN", "M_NOT_FOUND"})  # withdrawn, or the room is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,11 @@ class MatrixChannel:
             # catch up first, with the rooms' full state: nio must know each room (members,
             # encryption) before anything is sent into it
             await self._sync_once(timeout_ms=0, full_state=True)
+        except (ClientError, TimeoutError) as error:
+            await self.stop()
+            raise ConnectionError(
+                f"cannot reach the Matrix homeserver {options.homeserver}: {_describe(error)}"
+            ) from None
         except BaseException:
             await self.stop()
             raise
@@ -182,14 +188,6 @@ class MatrixChannel:
             self._client = None
 
     async def _log_in(self, client: AsyncClient) -> None:
-        try:
-            await self._log_in_once(client)
-        except (ClientError, TimeoutError) as error:
-            raise ConnectionError(
-                f"cannot reach the Matrix homeserver {self.options.homeserver}: {_describe(error)}"
-            ) from None
-
-    async def _log_in_once(self, client: AsyncClient) -> None:
         options = self.options
         if options.access_token is not None:
             # the token belongs to a device: ask which, so keys and transaction ids match it
@@ -240,7 +238,7 @@ class MatrixChannel:
             sync_filter=self._filter(),
         )
         if not isinstance(response, SyncResponse):
-            raise RuntimeError(f"sync refused: {response}")
+            raise ConnectionError(f"the homeserver refused to sync: {response}")
         await self._take(response)
         await asyncio.to_thread(self._advance, response.next_batch)
         self._position = response.next_batch
@@ -299,8 +297,11 @@ class MatrixChannel:
             return
         joined = await self.client.join(room_id)
         if isinstance(joined, JoinError):
-            log.warning("matrix: joining %s failed: %s", room_id, joined)
-            return
+            if joined.status_code in _INVITE_GONE:
+                log.info("matrix: the invite to %s is gone (%s)", room_id, joined.status_code)
+                return
+            # raised, so the sync token stays and the invite comes again with the next sync
+            raise ConnectionError(f"joining {room_id} failed: {joined}")
         greeting = Incoming(
             platform=PLATFORM,
             update_id=f"joined:{room_id}",
