@@ -47,9 +47,14 @@ class RetryLater(Exception):
 
     `retry_after_s` is the platform's own wait (Telegram's retry_after) when it named one."""
 
-    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after_s: float | None = None, *, whole_platform: bool = False
+    ) -> None:
         super().__init__(reason)
         self.retry_after_s = retry_after_s
+        # the wait is the bot account's, not one chat's (a Matrix homeserver limits the sender):
+        # every chat waits, rather than each running into the limit once more
+        self.whole_platform = whole_platform
 
 
 class Undeliverable(Exception):
@@ -259,6 +264,9 @@ class DeliveryLimiter:
 
     def pause_chat(self, chat_id: str, *, group: bool, seconds: float) -> None:
         self._window_of(chat_id, group).pause(seconds)
+
+    def pause_all(self, seconds: float) -> None:
+        self._overall.pause(seconds)
 
     def prune(self) -> None:
         for windows in (self._chats, self._groups):
@@ -631,7 +639,9 @@ class OutboxWorker:
                 finally:
                     finished()
         except RetryLater as error:
-            if error.retry_after_s:
+            if error.retry_after_s and error.whole_platform:
+                self.limiter.pause_all(error.retry_after_s)
+            elif error.retry_after_s:
                 self.limiter.pause_chat(
                     message.chat_id, group=item.group, seconds=error.retry_after_s
                 )

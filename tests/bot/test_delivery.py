@@ -292,6 +292,22 @@ def test_a_429_requeues_with_its_wait_and_is_sent_once_later(database: Database)
     assert row(database, first).transaction_id != row(database, second).transaction_id
 
 
+def test_a_429_for_the_whole_account_holds_every_chat(database: Database) -> None:
+    time = FakeTime()
+    limited = RetryLater("429", retry_after_s=30, whole_platform=True)
+    sender = RecordingSender(time, failures={"first": [limited]})
+    first = queue(database, "anna", "first")
+    outbox_worker = worker(database, sender, time)
+    assert drain(outbox_worker) == 0
+    queue(database, "ben", "other", at=NOW + timedelta(seconds=1))
+    time.advance(1)
+    # ben's waited until the account could send again (and anna's retry came due with it)
+    assert drain(outbox_worker) == 2
+    (other,) = [call for call in sender.sent if call.text == "other"]
+    assert other.at >= 30
+    assert row(database, first).status is OutboxStatus.SENT
+
+
 def test_retries_back_off_and_give_up_after_max_attempts(database: Database) -> None:
     time = FakeTime()
     sender = RecordingSender(time, failures={"flaky": [RetryLater("503")] * 10})

@@ -89,7 +89,7 @@ def _translate(response: ErrorResponse) -> RetryLater | Undeliverable:
     status = getattr(response.transport_response, "status", 0) or 0
     if code == "M_LIMIT_EXCEEDED" or status == 429:
         wait = (response.retry_after_ms or 5000) / 1000
-        return RetryLater(reason, wait)
+        return RetryLater(reason, wait, whole_platform=True)  # the homeserver limits the bot
     if code in _GONE:
         return Undeliverable(reason, blocked=True)
     if code in _RETRYABLE or status >= 500 or status == 0:

@@ -5,12 +5,15 @@ taken only as configured, old and own events are ignored."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 from bot import notify
 from bot.channels.matrix.channel import MatrixChannel
 from bot.channels.matrix.events import number_emoji
 from bot.channels.matrix.sender import MatrixSender
+from bot.delivery import RetryLater
 from bot.engine import DialogueEngine
 from bot.messages import Choice, Outgoing
 from domain.actors import Platform, PlatformIdentity
@@ -105,6 +108,41 @@ def test_a_retried_send_with_the_same_transaction_id_posts_once(
             assert rows
             assert all(row.transaction_id for row in rows)  # stored at enqueue
             assert len({row.transaction_id for row in rows}) == len(rows)
+
+    run(scenario(), timeout_s=120)
+
+
+def test_the_homeservers_rate_limit_holds_the_whole_bot_account(
+    engine: DialogueEngine, homeserver: Homeserver, tmp_path: Path
+) -> None:
+    admin = homeserver.register(f"admin-{uuid.uuid4().hex[:8]}", "geheim-1234", admin=True)
+
+    async def scenario() -> None:
+        async with chatting(engine, homeserver, tmp_path, "Anna") as (channel, anna):
+            await anna.open_chat()
+            # as a normal account is limited (Synapse: 0.2/s after a burst of 10), only tighter
+            homeserver.request(
+                "POST",
+                f"/_synapse/admin/v1/users/{quote(channel.options.user_id)}/override_ratelimit",
+                {"messages_per_second": 1, "burst_count": 1},
+                access_token=admin.access_token,
+            )
+
+            async def room_of(user_id: str) -> str | None:
+                return anna.room_id
+
+            sender = MatrixSender(channel.client, room_of)
+            refused: RetryLater | None = None
+            for n in range(3):  # bounded: the second or third send is refused
+                try:
+                    await sender.send(Outgoing(chat_id=anna.user_id, text=f"Nachricht {n}"))
+                except RetryLater as error:
+                    refused = error
+                    break
+            assert refused is not None, "the homeserver did not limit the bot"
+            assert refused.whole_platform  # every chat waits, not just Anna's
+            assert refused.retry_after_s is not None
+            assert refused.retry_after_s > 0
 
     run(scenario(), timeout_s=120)
 
