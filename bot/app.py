@@ -108,6 +108,7 @@ def build_app(config: AppConfig, *, home_municipality: str | None = None) -> App
         default_radius_km=config.matching.default_radius_km,
         place_resolver=place_resolver(gazetteer, municipalities),
         pushes=push_settings(config),
+        superadmins=config.domain_superadmins(),
     )
     engine = DialogueEngine(
         database,

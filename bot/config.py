@@ -750,6 +750,8 @@ class AppConfig(_Model):
     nlu: NluConfig = NluConfig()
     matching: MatchingConfig = MatchingConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    # platform ids ("telegram:123456") who may moderate every municipality
+    superadmins: tuple[Editor, ...] = ()
     municipalities: tuple[MunicipalityConfig, ...]
 
     @field_validator("municipalities")
@@ -797,6 +799,9 @@ class AppConfig(_Model):
     @property
     def matrix_enabled(self) -> bool:
         return self.channels.matrix.enabled
+
+    def domain_superadmins(self) -> tuple[PlatformIdentity, ...]:
+        return tuple(PlatformIdentity.parse(admin) for admin in self.superadmins)
 
     def domain_municipalities(self) -> tuple[Municipality, ...]:
         return tuple(municipality.to_domain() for municipality in self.municipalities)

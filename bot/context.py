@@ -10,8 +10,9 @@ from typing import Any
 from bot.i18n import Translator, translator
 from bot.messages import Choice, Incoming, LocationPin, Outgoing
 from bot.pushes import PushSettings
-from domain.actors import Account
+from domain.actors import Account, PlatformIdentity
 from domain.categories import SUPPORTED_LANGUAGES
+from domain.editorial import Authority, authority_of
 from domain.municipalities import KnownPlace, Municipality, find_place
 from nlu.interpreter import Interpreter, Parse, ParseContext
 from storage.records import ConversationState
@@ -39,6 +40,7 @@ class BotSettings:
     page_size: int = 5
     place_resolver: PlaceResolver | None = None  # the NLU gazetteer; config districts if None
     pushes: PushSettings = field(default_factory=PushSettings)
+    superadmins: tuple[PlatformIdentity, ...] = ()  # moderate every municipality
 
     def municipality(self, key: str | None) -> Municipality:
         for m in self.municipalities:
@@ -92,6 +94,13 @@ class Turn:
     @property
     def t(self) -> Translator:
         return translator(self.language)
+
+    @property
+    def authority(self) -> Authority:
+        """What this user may moderate, by their platform id (config: editors, superadmins)."""
+        return authority_of(
+            self.incoming.identity, self.settings.municipalities, self.settings.superadmins
+        )
 
     @property
     def account(self) -> Account | None:

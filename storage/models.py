@@ -473,6 +473,35 @@ class GroupAlertRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AuditEntryRow(Base):
+    """One editorial action: who (an editor's platform id), when, what, to which object, why.
+
+    Written in the same transaction as the action. It names objects by id and copies none of
+    their content, and it stays when the object is deleted: the editors' accountability
+    outlives a posting (see NOT_PERSONAL)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject", "subject_kind", "subject_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(300))  # "telegram:123456", never a name
+    action: Mapped[str] = mapped_column(String(20))
+    subject_kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    municipality_key: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 PERSONAL_DATA_ROOTS = ("accounts", "platform_identities")
-# channel_cursors: a sync token and a start time, about the bot and nobody else
-NOT_PERSONAL = ("municipalities", "organisations", "channel_cursors", "alembic_version")
+# channel_cursors: a sync token and a start time, about the bot and nobody else;
+# audit_log: editors' actions by their platform ids (staff acting in office) on objects named by
+# id only, kept for accountability when the object is gone
+NOT_PERSONAL = (
+    "municipalities",
+    "organisations",
+    "channel_cursors",
+    "audit_log",
+    "alembic_version",
+)

@@ -75,3 +75,16 @@ class ChannelCursor:
     name: str  # e.g. "matrix:@bot:example.org"
     position: str | None  # None until the first sync went through
     started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject_kind: str
+    subject_id: int
+    municipality_key: str | None
+    reason: str | None
+    details: dict[str, Any]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, make_session_factory
 from storage.repositories.accounts import AccountRepository, OrganisationRepository
+from storage.repositories.audit import AuditRepository
 from storage.repositories.candidates import SqlCandidates
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.cursors import ChannelCursorRepository
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.candidates = SqlCandidates(session)
         self.groups = GroupRepository(session)
         self.cursors = ChannelCursorRepository(session)
+        self.audit = AuditRepository(session)
         return self
 
     def __exit__(

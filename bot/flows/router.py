@@ -16,6 +16,7 @@ from bot.context import Turn
 from bot.flows import (
     alerts,
     basics,
+    editorial,
     free_now,
     groups,
     my_postings,
@@ -159,6 +160,13 @@ COMMANDS: dict[str, Handler] = {
     "/jetzt": free_now.begin,
     "/end": free_now.end,
     "/ende": free_now.end,
+    # editors (anyone else gets the unknown-command answer)
+    "/verify": editorial.verify,
+    "/verifizieren": editorial.verify,
+    "/unverify": editorial.unverify,
+    "/entverifizieren": editorial.unverify,
+    "/audit": editorial.audit,
+    "/verlauf": editorial.audit,
 }
 MENU: dict[str, Handler] = {
     "start": _start,

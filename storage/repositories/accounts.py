@@ -219,6 +219,15 @@ class OrganisationRepository:
         row.verified_at = at
         self._session.flush()
 
+    def member_accounts(self, organisation_id: int) -> list[int]:
+        """The accounts that act for the organisation, in the order they joined."""
+        rows = self._session.scalars(
+            select(MembershipRow.account_id)
+            .where(MembershipRow.organisation_id == organisation_id)
+            .order_by(MembershipRow.account_id)
+        )
+        return list(rows)
+
     def add_member(
         self, organisation_id: int, account_id: int, role: MemberRole = MemberRole.MEMBER
     ) -> None:

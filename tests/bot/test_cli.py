@@ -87,7 +87,7 @@ def test_db_upgrade_reports_the_revision(
     config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--config", str(config_file), "db", "upgrade"]) == 0
-    assert capsys.readouterr().out.strip() == "schema revision: 0006 (newest: 0006)"
+    assert capsys.readouterr().out.strip() == "schema revision: 0007 (newest: 0007)"
 
 
 def test_a_bad_config_is_one_clear_line_per_problem(

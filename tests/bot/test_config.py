@@ -140,7 +140,8 @@ def test_unknown_top_level_key(shipped_data: dict[str, Any]) -> None:
     problems = problems_of(shipped_data, lambda d: d.update(chanels={}))
     assert problems == [
         "chanels: unknown key "
-        "(allowed: defaults, database, channels, nlu, matching, delivery, municipalities)"
+        "(allowed: defaults, database, channels, nlu, matching, delivery, superadmins, "
+        "municipalities)"
     ]
 
 
@@ -563,3 +564,10 @@ def test_config_is_frozen() -> None:
     config = load_config(SHIPPED, NO_ENV)
     with pytest.raises(ValueError, match="frozen"):
         config.database.migrate_on_start = False  # type: ignore[misc]
+
+
+def test_superadmins_are_platform_ids_and_a_bad_one_is_named(shipped_data: dict[str, Any]) -> None:
+    config = loads(shipped_data, lambda d: d.update(superadmins=["matrix:@ops:example.org"]))
+    assert config.domain_superadmins() == (PlatformIdentity(Platform.MATRIX, "@ops:example.org"),)
+    problems = problems_of(shipped_data, lambda d: d.update(superadmins=["telegram:abc"]))
+    assert problems == ["superadmins[0]: not a valid telegram user id: 'abc'"]

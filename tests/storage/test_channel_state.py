@@ -124,7 +124,7 @@ def test_migration_0006_downgrades_and_upgrades_again(tmp_path: Path) -> None:
         columns = {c["name"] for c in inspect(engine).get_columns("outbox")}
         assert "transaction_id" not in columns
         upgrade(engine)
-        assert current_revision(engine) == "0006"
+        assert current_revision(engine) == "0007"
         columns = {c["name"] for c in inspect(engine).get_columns("platform_identities")}
         assert "direct_chat_id" in columns
     finally:

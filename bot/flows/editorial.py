@@ -1,0 +1,173 @@
+"""Editors' commands: verifying organisations, and the audit trail of an object.
+
+Who may use them is decided by the platform id alone (config: a municipality's editors, the
+superadmins). Anyone else gets the same answer as for an unknown command — the commands are not
+advertised to them — and the attempt is logged with platform ids only. An editor acts on the
+objects of their own municipalities; every action is written to the audit log in the same
+transaction as the action itself."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot import formatting
+from bot.context import Notification, Turn
+from bot.flows import basics
+from bot.i18n import Translator
+from bot.notify import Words
+from domain.editorial import AuditSubject, EditorialAction
+from domain.errors import NotFound
+
+log = logging.getLogger(__name__)
+
+_NUMBER = re.compile(r"^#?(\d{1,9})$")
+_SUBJECT_WORDS = {
+    "org": AuditSubject.ORGANISATION,
+    "organisation": AuditSubject.ORGANISATION,
+    "organization": AuditSubject.ORGANISATION,
+    "verein": AuditSubject.ORGANISATION,
+    "posting": AuditSubject.POSTING,
+    "beitrag": AuditSubject.POSTING,
+    "account": AuditSubject.ACCOUNT,
+    "user": AuditSubject.ACCOUNT,
+    "nutzer": AuditSubject.ACCOUNT,
+}
+AUDIT_LINES = 20  # the newest; older entries stay in the database
+
+
+def _command(turn: Turn) -> tuple[str, str]:
+    return turn.incoming.command or ("", "")
+
+
+def _refuse(turn: Turn) -> None:
+    name, _ = _command(turn)
+    # platform id and command only: the arguments may name people
+    log.warning("refused editorial command %s from %s", name, turn.incoming.identity)
+    basics.unknown_command(turn)
+
+
+def _number(word: str) -> int | None:
+    match = _NUMBER.match(word)
+    return int(match.group(1)) if match else None
+
+
+def verify(turn: Turn) -> None:
+    _set_verified(turn, verified=True)
+
+
+def unverify(turn: Turn) -> None:
+    _set_verified(turn, verified=False)
+
+
+def _set_verified(turn: Turn, *, verified: bool) -> None:
+    authority = turn.authority
+    if not authority.is_editor:
+        return _refuse(turn)
+    t = turn.t
+    name, argument = _command(turn)
+    first, _, reason = argument.partition(" ")
+    organisation_id = _number(first)
+    if organisation_id is None:
+        turn.say(
+            t._("Please give the organisation's number, e.g. {example}.").format(
+                example=f"{name} 12"
+            )
+        )
+        return
+    try:
+        organisation = turn.uow.organisations.get(organisation_id)
+    except NotFound:
+        turn.say(t._("There is no organisation {number}.").format(number=organisation_id))
+        return
+    if not authority.may_moderate(organisation.municipality_key):
+        log.warning(
+            "editor %s refused: organisation %s is another municipality's",
+            turn.incoming.identity,
+            organisation_id,
+        )
+        turn.say(
+            t._("{name} belongs to another municipality; its editors decide.").format(
+                name=organisation.name
+            )
+        )
+        return
+    if organisation.verified == verified:
+        text = t._("{name} is already verified.") if verified else t._("{name} is not verified.")
+        turn.say(text.format(name=organisation.name))
+        return
+    turn.uow.organisations.set_verified(organisation_id, turn.now if verified else None)
+    turn.uow.audit.record(
+        turn.incoming.identity,
+        EditorialAction.VERIFY if verified else EditorialAction.UNVERIFY,
+        AuditSubject.ORGANISATION,
+        organisation_id,
+        municipality_key=organisation.municipality_key,
+        reason=reason.strip() or None,
+    )
+    if verified:
+        turn.say(
+            t._("✅ {name} is verified now: its postings are published without review.").format(
+                name=organisation.name
+            )
+        )
+    else:
+        turn.say(
+            t._("{name} is no longer verified: its new postings go to review.").format(
+                name=organisation.name
+            )
+        )
+    for account_id in turn.uow.organisations.member_accounts(organisation_id):
+        turn.notifications.append(
+            Notification(account_id, _told_verified(organisation.name, verified))
+        )
+
+
+def _told_verified(name: str, verified: bool) -> Words:
+    def words(t: Translator) -> str:
+        if verified:
+            return t._(
+                "✅ The editors verified {name}: your postings are published right away now."
+            ).format(name=name)
+        return t._(
+            "The editors withdrew the verification of {name}: new postings are checked "
+            "before they appear."
+        ).format(name=name)
+
+    return words
+
+
+def audit(turn: Turn) -> None:
+    """/audit 12 (a posting), /audit org 5, /audit user 7: what editors did to it."""
+    authority = turn.authority
+    if not authority.is_editor:
+        return _refuse(turn)
+    t = turn.t
+    _, argument = _command(turn)
+    words = argument.split()
+    subject = AuditSubject.POSTING
+    if words and words[0].lower() in _SUBJECT_WORDS:
+        subject = _SUBJECT_WORDS[words.pop(0).lower()]
+    subject_id = _number(words[0]) if len(words) == 1 else None
+    if subject_id is None:
+        turn.say(t._("Which object? For example /audit 12 (a posting) or /audit org 5."))
+        return
+    entries = turn.uow.audit.history(subject, subject_id)
+    visible = [e for e in entries if authority.may_moderate(e.municipality_key)]
+    if not visible:
+        turn.say(t._("Nothing has been recorded for {number}.").format(number=subject_id))
+        return
+    lines = [
+        " · ".join(
+            part
+            for part in (
+                formatting.moment(entry.at, t, turn.time_zone),
+                entry.action,
+                entry.actor,
+                entry.reason or "",
+            )
+            if part
+        )
+        for entry in visible[-AUDIT_LINES:]
+    ]
+    turn.say("\n".join([t._("History of {number}:").format(number=subject_id), *lines]))
