@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -76,13 +76,6 @@ class MatrixOptions:
     handling_lanes: int = 4
     retry_unhandled_s: float = 60.0
     timeline_limit: int = 100  # events per room and sync
-
-
-@dataclass(slots=True)
-class _Batch:
-    """What one sync brought that needs the database, in order."""
-
-    entries: list[tuple[str, int]] = field(default_factory=list)  # (chat id, inbox entry id)
 
 
 def server_of(user_id: str) -> str:
@@ -279,7 +272,7 @@ class MatrixChannel:
         for room_id, info in response.rooms.join.items():
             await self._room_events(room_id, info)
         for room_id in response.rooms.leave:
-            await asyncio.to_thread(self._room_gone, room_id)
+            await asyncio.to_thread(self._end_direct_chat, room_id)
 
     async def _invited(self, room_id: str, invite: InviteInfo) -> None:
         inviter, direct = _invitation(invite.invite_state, self.client.user_id)
@@ -343,11 +336,12 @@ class MatrixChannel:
         if content.get("membership") not in _LEAVING:
             return
         left = source.get("state_key")
-        if left == self.client.user_id:
-            await asyncio.to_thread(self._room_gone, room_id)
+        if not isinstance(left, str):
             return
-        partner = await asyncio.to_thread(self._partner_left, room_id, left)
-        if partner:
+        if left == self.client.user_id:
+            await asyncio.to_thread(self._end_direct_chat, room_id)
+            return
+        if await asyncio.to_thread(self._end_direct_chat, room_id, left):
             # the user ended the direct chat: the bot leaves it too
             with contextlib.suppress(ClientError, TimeoutError):
                 await self.client.room_leave(room_id)
@@ -395,28 +389,21 @@ class MatrixChannel:
             message_id=message.event_id,
             user_name=user_name,
             unsupported=message.unsupported,
-            received_at=datetime.now(UTC),
         )
         return self.engine.receive(incoming)
 
-    def _partner_left(self, room_id: str, user_id: object) -> bool:
-        """True when `user_id` was the partner of this direct room (now marked unreachable)."""
+    def _end_direct_chat(self, room_id: str, partner: str | None = None) -> bool:
+        """The direct chat in this room is over (the bot left or was removed, or `partner`
+        left): nobody there can be reached any more. True when someone's chat ended."""
+        ended = False
         with self.engine.database.unit_of_work() as uow:
             for identity in uow.identities.with_direct_chat(PLATFORM.value, room_id):
-                if identity.external_id == user_id:
+                if partner is None or identity.external_id == partner:
                     uow.identities.set_direct_chat(identity.id, None)
                     uow.identities.mark_unreachable(identity.id, datetime.now(UTC))
-                    uow.commit()
-                    return True
-        return False
-
-    def _room_gone(self, room_id: str) -> None:
-        """The bot left or was removed: its partner there cannot be reached any more."""
-        with self.engine.database.unit_of_work() as uow:
-            for identity in uow.identities.with_direct_chat(PLATFORM.value, room_id):
-                uow.identities.set_direct_chat(identity.id, None)
-                uow.identities.mark_unreachable(identity.id, datetime.now(UTC))
+                    ended = True
             uow.commit()
+        return ended
 
     async def _room_of(self, user_id: str) -> str | None:
         def lookup() -> str | None:
