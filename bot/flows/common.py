@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Turn
+from bot.flows import framework as fw
 from bot.messages import Choice
 from domain.categories import parse_category
 from domain.errors import ValidationError
@@ -82,6 +83,16 @@ def main_menu(turn: Turn) -> tuple[Choice, ...]:
         Choice(t._("📋 My postings"), "cmd:mine"),
         Choice(t._("⚙️ Settings"), "cmd:settings"),
     )
+
+
+def remember_place(turn: Turn, key: str) -> bool:
+    """Keep the place this turn shared or named in the flow's answers under `key`; False when
+    the turn names none."""
+    place = place_answer(turn)
+    if place is None:
+        return False
+    fw.data(turn)[key] = {"lat": place.point.lat, "lon": place.point.lon, "label": place.name}
+    return True
 
 
 def place_answer(turn: Turn) -> KnownPlace | None:

@@ -18,7 +18,7 @@ from bot import formatting
 from bot.context import Turn
 from bot.flows import framework as fw
 from bot.flows import search
-from bot.flows.common import nav_choices, place_answer
+from bot.flows.common import nav_choices, remember_place
 from bot.messages import Choice
 from domain.places import GeoPoint
 from matching.retrieval import needs_for_free_now
@@ -59,7 +59,7 @@ def begin(turn: Turn) -> None:
     fw.start(turn, FLOW, "start", {})
     _absorb_time(turn)
     if turn.incoming.location is not None or turn.entities("location"):
-        _absorb_place(turn)
+        remember_place(turn, "place")
     _next(turn)
 
 
@@ -75,14 +75,6 @@ def _absorb_time(turn: Turn) -> None:
     hours = _hours_in(turn.incoming.text or "")
     if hours is not None:
         answers["until"] = (turn.now + timedelta(hours=hours)).isoformat()
-
-
-def _absorb_place(turn: Turn) -> bool:
-    place = place_answer(turn)
-    if place is None:
-        return False
-    fw.data(turn)["place"] = {"lat": place.point.lat, "lon": place.point.lon, "label": place.name}
-    return True
 
 
 def _next(turn: Turn) -> None:
@@ -218,7 +210,7 @@ def _place_handle(turn: Turn) -> None:
     if turn.incoming.choice == "freenow:home" and account is not None and account.home:
         home = account.home
         fw.data(turn)["place"] = {"lat": home.lat, "lon": home.lon, "label": home.label}
-    elif not _absorb_place(turn):
+    elif not remember_place(turn, "place"):
         fw.reprompt(turn, turn.t._("I don't know that place. Try a town or district near Aachen."))
         return
     _next(turn)

@@ -14,7 +14,12 @@ from bot import formatting
 from bot.context import Turn
 from bot.flows import framework as fw
 from bot.flows import windows
-from bot.flows.common import categories_named, nav_choices, place_answer, qualifications_named
+from bot.flows.common import (
+    categories_named,
+    nav_choices,
+    qualifications_named,
+    remember_place,
+)
 from bot.messages import Choice, LocationPin
 from domain.categories import Category
 from domain.errors import NotFound
@@ -41,7 +46,7 @@ def begin(turn: Turn, text: str | None = None, *, within: timedelta | None = Non
         answers["time_from"] = turn.now.isoformat()
         answers["time_to"] = (turn.now + within).isoformat()
     if turn.incoming.location is not None:
-        _set_centre(turn)
+        remember_place(turn, "centre")
     if "centre" not in answers:
         account = turn.account
         if account is not None and account.home is not None:
@@ -76,15 +81,7 @@ def _absorb(turn: Turn) -> None:
         except (TypeError, ValueError):
             continue
     if turn.entities("location"):
-        _set_centre(turn)
-
-
-def _set_centre(turn: Turn) -> bool:
-    place = place_answer(turn)
-    if place is None:
-        return False
-    fw.data(turn)["centre"] = {"lat": place.point.lat, "lon": place.point.lon, "label": place.name}
-    return True
+        remember_place(turn, "centre")
 
 
 def _filter(turn: Turn) -> PostingFilter:
@@ -185,7 +182,7 @@ def _place_prompt(turn: Turn) -> None:
 
 
 def _place_handle(turn: Turn) -> None:
-    if not _set_centre(turn):
+    if not remember_place(turn, "centre"):
         fw.reprompt(turn, turn.t._("I don't know that place. Try a town or district near Aachen."))
         return
     _run(turn)
