@@ -4,22 +4,17 @@ stand-in) in one process, stopped by SIGTERM like a service manager does."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import nio
-import yaml
 
 from bot.channels.telegram.standin import TelegramStandin
 from tests.channels.matrix.live import register
 from tests.channels.matrix.synapse import Homeserver
+from tests.channels.service import shipped_config, start_run, wait_while_running
 from tests.channels.telegram.support import TOKEN
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 async def _greeting(homeserver: Homeserver, user_id: str, password: str, bot_id: str) -> str:
@@ -47,9 +42,7 @@ async def _greeting(homeserver: Homeserver, user_id: str, password: str, bot_id:
 def test_run_serves_matrix_next_to_telegram(homeserver: Homeserver, tmp_path: Path) -> None:
     bot = register(homeserver, "Ehrenamt")
     ida = register(homeserver, "Ida")
-    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    config["database"]["url"] = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-    config["channels"]["console"]["enabled"] = False
+    config = shipped_config(tmp_path)
     matrix = config["channels"]["matrix"]
     matrix.update(
         enabled=True,
@@ -61,35 +54,25 @@ def test_run_serves_matrix_next_to_telegram(homeserver: Homeserver, tmp_path: Pa
     del matrix["access_token"]
     with TelegramStandin(TOKEN) as api:
         config["channels"]["telegram"].update(enabled=True, api_url=api.root)
-        path = tmp_path / "config.yml"
-        path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "MATRIX_PASSWORD": bot.password,
-            "LOG_LEVEL": "INFO",
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "--config", str(path), "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        secrets = {"TELEGRAM_BOT_TOKEN": TOKEN, "MATRIX_PASSWORD": bot.password}
+        process = start_run(config, tmp_path, secrets)
         try:
             deadline = time.monotonic() + 90
-            while not api.calls("getUpdates") and not api.calls("deleteWebhook"):
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the bot did not start polling"
-                time.sleep(0.2)
+            wait_while_running(
+                process,
+                lambda: bool(api.calls("getUpdates") or api.calls("deleteWebhook")),
+                deadline,
+                "the bot did not start polling",
+            )
             api.push_text(7001, "/start", user_id=7001, first_name="Ida")
             greeting = asyncio.run(_greeting(homeserver, ida.user_id, ida.password, bot.user_id))
             assert "Willkommen bei der Ehrenamtsbörse Aachen!" in greeting
-            while not any("Willkommen" in m.get("text", "") for m in api.messages(7001)):
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "no answer to /start on Telegram"
-                time.sleep(0.2)
+            wait_while_running(
+                process,
+                lambda: any("Willkommen" in m.get("text", "") for m in api.messages(7001)),
+                deadline,
+                "no answer to /start on Telegram",
+            )
         finally:
             process.send_signal(signal.SIGTERM)
             out, err = process.communicate(timeout=30)
