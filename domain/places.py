@@ -57,6 +57,14 @@ class GeoPoint:
         return haversine_km(self.lat, self.lon, other.lat, other.lon)
 
 
+def valid_point(lat: float, lon: float) -> GeoPoint | None:
+    """The point, or None when it is off the globe (input from users and other systems)."""
+    try:
+        return GeoPoint(lat, lon)
+    except ValidationError:
+        return None
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance; accurate to ~0.5 % which is far below what a volunteer notices."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)

@@ -13,9 +13,8 @@ from bot.delivery import deliver_due
 from bot.engine import DialogueEngine
 from bot.messages import Choice, Incoming, Outgoing, SharedLocation
 from domain.actors import Platform
-from domain.errors import ValidationError
 from domain.municipalities import Municipality, find_place, place_label
-from domain.places import GeoPoint
+from domain.places import GeoPoint, valid_point
 
 _LAT_LON = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 QUIT_WORDS = frozenset({"/quit", "/exit", "/beenden"})
@@ -25,10 +24,7 @@ def parse_lat_lon(text: str) -> GeoPoint | None:
     match = _LAT_LON.match(text)
     if not match:
         return None
-    try:
-        return GeoPoint(float(match.group(1)), float(match.group(2)))
-    except ValidationError:
-        return None
+    return valid_point(float(match.group(1)), float(match.group(2)))
 
 
 def render(message: Outgoing) -> str:

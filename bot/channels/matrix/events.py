@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bot.messages import Choice, SharedLocation
-from domain.errors import ValidationError
-from domain.places import GeoPoint
+from domain.places import GeoPoint, valid_point
 
 # keycap digits as clients send them as reactions: with and without the emoji variation selector
 NUMBER_EMOJI: Final = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
@@ -108,10 +107,7 @@ def parse_geo_uri(uri: str) -> GeoPoint | None:
     match = _GEO_URI.match(uri.strip())
     if not match:
         return None
-    try:
-        return GeoPoint(float(match.group(1)), float(match.group(2)))
-    except ValidationError:
-        return None
+    return valid_point(float(match.group(1)), float(match.group(2)))
 
 
 def geo_uri(point: GeoPoint) -> str:
