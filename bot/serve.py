@@ -10,14 +10,16 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.app import App
-from bot.channels.matrix.channel import MatrixChannel, MatrixOptions
 from bot.channels.telegram.channel import TelegramChannel, TelegramOptions, WebhookOptions
 from bot.config import AppConfig
 from bot.delivery import DeliveryOptions, RateLimits
 from bot.scheduler import PushScheduler
+
+if TYPE_CHECKING:
+    from bot.channels.matrix.channel import MatrixOptions
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,10 @@ def telegram_options(config: AppConfig) -> TelegramOptions:
 
 
 def matrix_options(config: AppConfig) -> MatrixOptions:
+    # imported here: matrix-nio and its crypto take half a second to load, which every other
+    # command (chat, db, check-config) would pay for nothing
+    from bot.channels.matrix.channel import MatrixOptions
+
     matrix = config.channels.matrix
     if matrix.homeserver is None or matrix.user_id is None:
         raise ValueError("channels.matrix needs a homeserver and a user_id")
@@ -86,6 +92,8 @@ def channels_of(app: App) -> list[Channel]:
             )
         )
     if app.config.matrix_enabled:
+        from bot.channels.matrix.channel import MatrixChannel  # see matrix_options
+
         channels.append(
             MatrixChannel(
                 app.engine, matrix_options(app.config), delivery_options(app.config, "matrix")
