@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -102,6 +103,8 @@ class AccountRow(Base):
     # the daily digest of new matches, at this local minute of the day; None: no digest
     digest_minute: Mapped[int | None] = mapped_column(SmallInteger, default=18 * 60)
     last_digest_at: Mapped[datetime | None]
+    # set by an editor's /ban: the account may not post, and its postings are hidden
+    banned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -232,6 +235,8 @@ class PostingRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the owner is banned: out of every search, match and push, whatever its status, until unban
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     qualifications: Mapped[list[PostingQualificationRow]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
@@ -492,6 +497,33 @@ class AuditEntryRow(Base):
     municipality_key: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(String(500))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReportRow(Base):
+    """A user's abuse report ("melden") about a posting or a user, until an editor resolves it.
+
+    The reporter's words are theirs: the report goes with the reporter's account (and with the
+    reported posting or account); what the editor decided stays in the audit log."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_open", "municipality_key", "resolved_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reporter_account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    posting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    municipality_key: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(500))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(300))  # an editor's platform id
+    resolution: Mapped[str | None] = mapped_column(String(500))
 
 
 PERSONAL_DATA_ROOTS = ("accounts", "platform_identities")

@@ -18,6 +18,7 @@ from bot.i18n import Translator
 from bot.notify import Words
 from domain.editorial import AuditSubject, EditorialAction
 from domain.errors import NotFound
+from domain.municipalities import Municipality, fold
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +37,55 @@ _SUBJECT_WORDS = {
 AUDIT_LINES = 20  # the newest; older entries stay in the database
 
 
-def _command(turn: Turn) -> tuple[str, str]:
+def command(turn: Turn) -> tuple[str, str]:
+    """The command's name and the rest of the line."""
     return turn.incoming.command or ("", "")
 
 
-def _refuse(turn: Turn) -> None:
-    name, _ = _command(turn)
+def refuse(turn: Turn) -> None:
+    """The answer to a non-editor: as if the command did not exist; logged without arguments."""
+    name, _ = command(turn)
     # platform id and command only: the arguments may name people
     log.warning("refused editorial command %s from %s", name, turn.incoming.identity)
     basics.unknown_command(turn)
 
 
-def _number(word: str) -> int | None:
+def number(word: str) -> int | None:
+    """An object's id as an editor types it: 12 or #12."""
     match = _NUMBER.match(word)
     return int(match.group(1)) if match else None
+
+
+def municipality_of(turn: Turn, words: list[str]) -> Municipality | None:
+    """The municipality an editor means: named by the first word (key or name, which is then
+    taken off `words`), else the only one they edit. Asks back (and returns None) when that is
+    not clear or names one they don't edit."""
+    authority = turn.authority
+    t = turn.t
+    if words:
+        wanted = fold(words[0])
+        for municipality in turn.settings.municipalities:
+            if wanted in (municipality.key, fold(municipality.name)):
+                if not authority.may_moderate(municipality.key):
+                    turn.say(
+                        t._("You are not an editor of {municipality}.").format(
+                            municipality=municipality.name
+                        )
+                    )
+                    return None
+                words.pop(0)
+                return municipality
+    edited = [m for m in turn.settings.municipalities if authority.may_moderate(m.key)]
+    if len(edited) == 1:
+        return edited[0]
+    name, _ = command(turn)
+    turn.say(
+        t._("Which municipality? For example {example}. You edit: {keys}").format(
+            example=f"{name} {edited[0].key}" if edited else name,
+            keys=", ".join(m.key for m in edited),
+        )
+    )
+    return None
 
 
 def verify(turn: Turn) -> None:
@@ -63,11 +99,11 @@ def unverify(turn: Turn) -> None:
 def _set_verified(turn: Turn, *, verified: bool) -> None:
     authority = turn.authority
     if not authority.is_editor:
-        return _refuse(turn)
+        return refuse(turn)
     t = turn.t
-    name, argument = _command(turn)
+    name, argument = command(turn)
     first, _, reason = argument.partition(" ")
-    organisation_id = _number(first)
+    organisation_id = number(first)
     if organisation_id is None:
         turn.say(
             t._("Please give the organisation's number, e.g. {example}.").format(
@@ -141,14 +177,14 @@ def audit(turn: Turn) -> None:
     """/audit 12 (a posting), /audit org 5, /audit user 7: what editors did to it."""
     authority = turn.authority
     if not authority.is_editor:
-        return _refuse(turn)
+        return refuse(turn)
     t = turn.t
-    _, argument = _command(turn)
+    _, argument = command(turn)
     words = argument.split()
     subject = AuditSubject.POSTING
     if words and words[0].lower() in _SUBJECT_WORDS:
         subject = _SUBJECT_WORDS[words.pop(0).lower()]
-    subject_id = _number(words[0]) if len(words) == 1 else None
+    subject_id = number(words[0]) if len(words) == 1 else None
     if subject_id is None:
         turn.say(t._("Which object? For example /audit 12 (a posting) or /audit org 5."))
         return
