@@ -93,6 +93,7 @@ def push_settings(config: AppConfig) -> PushSettings:
         ),
         free_now_radius_km=config.matching.free_now_radius_km,
         free_now_max=timedelta(hours=config.matching.location_ttl_hours),
+        broadcasts_per_day=push.broadcasts_per_day,
     )
 
 

@@ -107,6 +107,21 @@ def _run(config: AppConfig) -> int:
     return 0
 
 
+def _front_end_lines(config: AppConfig) -> list[str]:
+    """What `run` would serve: each bot with the municipality it speaks for."""
+    lines: list[str] = []
+    for front_end, telegram in config.telegram_front_ends().items():
+        whose = f"municipality {front_end}" if front_end else "shared bot"
+        lines.append(f"  telegram  {whose:<24} {telegram.mode}, token {telegram.token}")
+    for front_end, matrix in config.matrix_front_ends().items():
+        whose = f"municipality {front_end}" if front_end else "shared bot"
+        lines.append(f"  matrix    {whose:<24} {matrix.user_id} on {matrix.homeserver}")
+    if not lines:
+        where = config.channels.console.municipality or config.municipalities[0].key
+        return [f"front ends: the console only (municipality {where})"]
+    return ["front ends:", *lines]
+
+
 def _demo(config: AppConfig, replace: bool, seed: int) -> int:
     database = open_database(config)
     try:
@@ -146,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(Path(args.config))
         if args.command == "check-config":
             print(f"{args.config}: ok")
+            for line in _front_end_lines(config):
+                print(line)
             return 0
         if args.command == "run":
             return _run(config)

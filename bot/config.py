@@ -27,6 +27,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     PlainSerializer,
     PlainValidator,
@@ -42,7 +43,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from domain.actors import Platform, PlatformIdentity
 from domain.categories import SUPPORTED_LANGUAGES
 from domain.errors import ValidationError as DomainValidationError
-from domain.municipalities import District, Municipality, fold
+from domain.municipalities import District, Municipality, Postcode, check_postcode, fold
 from domain.places import GeoPoint, check_latitude, check_longitude, check_radius_km
 from domain.text import check_text
 
@@ -54,11 +55,14 @@ __all__ = [
     "DatabaseConfig",
     "DefaultsConfig",
     "DistrictConfig",
+    "FrontEndMatrixConfig",
+    "FrontEndTelegramConfig",
     "LatLon",
     "MatchingConfig",
     "MatrixConfig",
     "MunicipalityConfig",
     "NluConfig",
+    "PostcodeConfig",
     "PushConfig",
     "QuietHours",
     "SecretRef",
@@ -525,22 +529,28 @@ class TelegramConfig(_Model):
             return self
         _need_secret(problems, ("token",), self.token, "telegram is enabled")
         if self.mode == "webhook":
-            if self.webhook is None:
-                problems.add(("webhook",), "required when mode is webhook")
-            else:
-                # without it anyone who finds the URL can inject updates
-                secret = self.webhook.secret_token
-                loc: Loc = ("webhook", "secret_token")
-                _need_secret(problems, loc, secret, "mode is webhook")
-                # telegram would refuse any other secret, but only once the bot is starting
-                if secret is not None and not _valid_webhook_secret(secret):
-                    problems.add(
-                        loc,
-                        f"environment variable {secret.name} must be 1–256 characters "
-                        "of A–Z, a–z, 0–9, _ and -",
-                    )
+            _need_webhook(problems, (), self.webhook, "required when mode is webhook")
         problems.raise_any()
         return self
+
+
+def _need_webhook(
+    problems: _Problems, loc: Loc, webhook: TelegramWebhookConfig | None, missing: str
+) -> None:
+    if webhook is None:
+        problems.add((*loc, "webhook"), missing)
+        return
+    # without it anyone who finds the URL can inject updates
+    secret = webhook.secret_token
+    secret_loc: Loc = (*loc, "webhook", "secret_token")
+    _need_secret(problems, secret_loc, secret, "mode is webhook")
+    # telegram would refuse any other secret, but only once the bot is starting
+    if secret is not None and not _valid_webhook_secret(secret):
+        problems.add(
+            secret_loc,
+            f"environment variable {secret.name} must be 1–256 characters "
+            "of A–Z, a–z, 0–9, _ and -",
+        )
 
 
 class MatrixConfig(_Model):
@@ -565,22 +575,72 @@ class MatrixConfig(_Model):
             problems.add(("homeserver",), "required when matrix is enabled")
         if self.user_id is None:
             problems.add(("user_id",), "required when matrix is enabled")
-        if self.access_token is None and self.password is None:
-            problems.add(("access_token",), "required when matrix is enabled (or give a password)")
-        elif self.access_token is not None and self.password is not None:
-            problems.add(("password",), "give either access_token or password, not both")
-        elif self.access_token is not None:
-            _need_secret(problems, ("access_token",), self.access_token, "matrix is enabled")
-        else:
-            _need_secret(problems, ("password",), self.password, "matrix is enabled")
+        _need_login(problems, self.access_token, self.password, "matrix is enabled")
         problems.raise_any()
         return self
+
+
+def _need_login(
+    problems: _Problems, access_token: SecretRef | None, password: SecretRef | None, what: str
+) -> None:
+    if access_token is None and password is None:
+        problems.add(("access_token",), f"required when {what} (or give a password)")
+    elif access_token is not None and password is not None:
+        problems.add(("password",), "give either access_token or password, not both")
+    elif access_token is not None:
+        _need_secret(problems, ("access_token",), access_token, what)
+    else:
+        _need_secret(problems, ("password",), password, what)
 
 
 class ChannelsConfig(_Model):
     console: ConsoleConfig = ConsoleConfig()
     telegram: TelegramConfig = TelegramConfig()
     matrix: MatrixConfig = MatrixConfig()
+
+
+# --- a municipality's own bots (its front ends) ---------------------------------------------
+
+
+class FrontEndTelegramConfig(_Model):
+    """A municipality's own Telegram bot (`municipalities[].telegram`). What is not given comes
+    from channels.telegram (mode, api_url); a webhook cannot be shared, so a bot in webhook
+    mode brings its own (AppConfig checks it, since the mode may be inherited)."""
+
+    enabled: Flag = True
+    token: TelegramToken
+    mode: Literal["polling", "webhook"] | None = None
+    webhook: TelegramWebhookConfig | None = None
+    api_url: Annotated[Text, AfterValidator(_check_service_url)] | None = None
+
+    @model_validator(mode="after")
+    def _usable_when_enabled(self) -> Self:
+        problems = _Problems()
+        if self.enabled:
+            _need_secret(problems, ("token",), self.token, "its telegram bot is enabled")
+        problems.raise_any()
+        return self
+
+
+class FrontEndMatrixConfig(_Model):
+    """A municipality's own Matrix account (`municipalities[].matrix`). What is not given comes
+    from channels.matrix (homeserver, device_id, encryption, store_path, allowed_homeservers)."""
+
+    enabled: Flag = True
+    homeserver: HomeserverUrl | None = None
+    user_id: MatrixUserId
+    access_token: MatrixAccessToken | None = None
+    password: MatrixPassword | None = None
+    device_id: Annotated[Text, _non_empty_text(64)] | None = None
+    encryption: Flag | None = None
+
+    @model_validator(mode="after")
+    def _usable_when_enabled(self) -> Self:
+        problems = _Problems()
+        if self.enabled:
+            _need_login(problems, self.access_token, self.password, "its matrix account is enabled")
+        problems.raise_any()
+        return self
 
 
 class NominatimConfig(_Model):
@@ -633,6 +693,8 @@ class PushConfig(_Model):
     max_alerts_per_need: Annotated[Int, _between(1, 10000)] = 50
     daily_cap_per_volunteer: Annotated[Int, _between(0, 100)] = 3
     quiet_hours: QuietHours | None = QuietHours(start=time(22, 0), end=time(7, 0))
+    # editors' /broadcast calls per municipality and local day; 0 switches the command off
+    broadcasts_per_day: Annotated[Int, _between(0, 24)] = 2
 
     @field_validator("radius_steps_km")
     @classmethod
@@ -693,6 +755,50 @@ class DistrictConfig(_Model):
         return District(self.name, GeoPoint(self.lat, self.lon))
 
 
+def _postcode_text(value: object) -> object:
+    """A postcode written without quotes reaches us as a number: fine from 10000 on, but a
+    smaller one lost its leading zero in YAML (01067 even reads as octal)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value < 10000:
+            raise ValueError('must be in quotes, like "01067" (YAML drops a leading zero)')
+        return str(value)
+    return value
+
+
+PostcodeCode = Annotated[Text, BeforeValidator(_postcode_text), _domain_rule(check_postcode)]
+
+
+def _postcode_mapping(value: object) -> object:
+    """A plain entry ("52062") is a postcode standing for the whole town."""
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return {"code": value}
+    return value
+
+
+class PostcodeConfig(_Model):
+    """A postcode of the municipality: `"52062"`, or `{code: "52064", lat: …, lon: …}` when the
+    area has a centre of its own (a plain code stands for the municipality's centre)."""
+
+    code: PostcodeCode
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> Self:
+        problems = _Problems()
+        if self.lat is not None and self.lon is None:
+            problems.add(("lon",), "required when lat is given")
+        if self.lon is not None and self.lat is None:
+            problems.add(("lat",), "required when lon is given")
+        problems.raise_any()
+        return self
+
+    def to_domain(self, town_centre: GeoPoint) -> Postcode:
+        if self.lat is None or self.lon is None:
+            return Postcode(self.code, town_centre)
+        return Postcode(self.code, GeoPoint(self.lat, self.lon))
+
+
 class MunicipalityConfig(_Model):
     key: Text
     name: Text
@@ -703,6 +809,10 @@ class MunicipalityConfig(_Model):
     contact: Text = ""
     welcome: dict[Text, Annotated[Text, _non_empty_text(1000)]] = {}
     districts: tuple[DistrictConfig, ...] = ()
+    # the municipality's own bots (front ends) beside the shared ones; none when not given
+    telegram: FrontEndTelegramConfig | None = None
+    matrix: FrontEndMatrixConfig | None = None
+    postcodes: tuple[Annotated[PostcodeConfig, BeforeValidator(_postcode_mapping)], ...] = ()
 
     @model_validator(mode="after")
     def _domain_rules(self) -> Self:
@@ -740,7 +850,30 @@ class MunicipalityConfig(_Model):
             welcome=tuple(sorted(self.welcome.items())),
             districts=tuple(district.to_domain() for district in self.districts),
             contact=self.contact,
+            postcodes=tuple(
+                postcode.to_domain(self.centre.to_domain()) for postcode in self.postcodes
+            ),
         )
+
+
+def _unique_postcodes(municipalities: Sequence[MunicipalityConfig], problems: _Problems) -> None:
+    """One postcode belongs to one municipality: a user typing it must land in exactly one."""
+    first: dict[str, tuple[int, int]] = {}
+    for index, municipality in enumerate(municipalities):
+        for position, postcode in enumerate(municipality.postcodes):
+            seen = first.setdefault(postcode.code, (index, position))
+            if seen == (index, position):
+                continue
+            owner, at = seen
+            loc = (index, "postcodes", position, "code")
+            if owner == index:
+                problems.add(loc, f"duplicate postcode {postcode.code!r} (also postcodes[{at}])")
+            else:
+                problems.add(
+                    loc,
+                    f"postcode {postcode.code!r} of {municipality.name} already belongs to "
+                    f"{municipalities[owner].name} (municipalities[{owner}].postcodes[{at}])",
+                )
 
 
 class AppConfig(_Model):
@@ -772,6 +905,7 @@ class AppConfig(_Model):
                 )
             else:
                 first[municipality.key] = index
+        _unique_postcodes(municipalities, problems)
         problems.raise_any()
         return municipalities
 
@@ -788,17 +922,68 @@ class AppConfig(_Model):
             problems.raise_any()
         return self
 
+    @model_validator(mode="after")
+    def _front_ends_are_their_own(self) -> Self:
+        problems = _Problems()
+        _check_front_ends(self, problems)
+        problems.raise_any()
+        return self
+
     @property
     def console_enabled(self) -> bool:
         return self.channels.console.enabled
 
     @property
     def telegram_enabled(self) -> bool:
-        return self.channels.telegram.enabled
+        """Some Telegram bot is served: the shared one or a municipality's own."""
+        return bool(self.telegram_front_ends())
 
     @property
     def matrix_enabled(self) -> bool:
-        return self.channels.matrix.enabled
+        """Some Matrix account is served: the shared one or a municipality's own."""
+        return bool(self.matrix_front_ends())
+
+    def telegram_front_ends(self) -> dict[str, TelegramConfig]:
+        """The Telegram bots to serve, by front end: "" the shared bot (channels.telegram),
+        a municipality key that municipality's own bot, completed from channels.telegram."""
+        shared = self.channels.telegram
+        bots = {SHARED_FRONT_END: shared} if shared.enabled else {}
+        for municipality in self.municipalities:
+            own = municipality.telegram
+            if own is not None and own.enabled:
+                bots[municipality.key] = shared.model_copy(
+                    update={
+                        "enabled": True,
+                        "token": own.token,
+                        "mode": own.mode or shared.mode,
+                        "webhook": own.webhook,  # never the shared bot's: one URL, one bot
+                        "api_url": own.api_url or shared.api_url,
+                    }
+                )
+        return bots
+
+    def matrix_front_ends(self) -> dict[str, MatrixConfig]:
+        """The Matrix accounts to serve, by front end: "" the shared account (channels.matrix),
+        a municipality key that municipality's own, completed from channels.matrix."""
+        shared = self.channels.matrix
+        accounts = {SHARED_FRONT_END: shared} if shared.enabled else {}
+        for municipality in self.municipalities:
+            own = municipality.matrix
+            if own is not None and own.enabled:
+                accounts[municipality.key] = shared.model_copy(
+                    update={
+                        "enabled": True,
+                        "homeserver": own.homeserver or shared.homeserver,
+                        "user_id": own.user_id,
+                        "access_token": own.access_token,
+                        "password": own.password,
+                        "device_id": own.device_id or shared.device_id,
+                        "encryption": shared.encryption
+                        if own.encryption is None
+                        else own.encryption,
+                    }
+                )
+        return accounts
 
     def domain_superadmins(self) -> tuple[PlatformIdentity, ...]:
         return tuple(PlatformIdentity.parse(admin) for admin in self.superadmins)
@@ -808,6 +993,104 @@ class AppConfig(_Model):
 
     def municipality(self, key: str) -> MunicipalityConfig | None:
         return next((m for m in self.municipalities if m.key == key), None)
+
+
+# --- front ends: every bot its own ----------------------------------------------------------
+
+# the shared bot's front end (bot.messages.SHARED_FRONT_END; config must not import the bot)
+SHARED_FRONT_END = ""
+
+
+class _Claims:
+    """Values a front end must have to itself (a bot token, an account, a webhook port), with
+    the key path of the front end that claimed each first."""
+
+    def __init__(self, what: str, why: str) -> None:
+        self._what = what
+        self._why = why
+        self._owners: dict[object, str] = {}
+
+    def claim(self, problems: _Problems, loc: Loc, values: Iterable[object]) -> None:
+        values = [value for value in values if value is not None]
+        owner = next((self._owners[v] for v in values if v in self._owners), None)
+        if owner is not None:
+            problems.add(loc, f"{self._what} is already used by {owner} ({self._why})")
+            return
+        for value in values:
+            self._owners[value] = _key_path(loc)
+
+
+def _token_values(token: SecretRef | None) -> list[object]:
+    # the same variable, or two variables holding the same token, are the same bot
+    if token is None:
+        return []
+    value = token.value.get_secret_value() if token.value is not None else None
+    return [("variable", token.name), ("token", value) if value else None]
+
+
+def _check_front_ends(config: AppConfig, problems: _Problems) -> None:
+    """Each enabled front end has a bot (account) of its own, and a bot in webhook mode its
+    own port and public URL: two would otherwise take each other's updates."""
+    tokens = _Claims("this bot token", "each front end needs a bot of its own")
+    accounts = _Claims("this account", "each front end needs an account of its own")
+    ports = _Claims("this port", "each bot in webhook mode needs a port of its own")
+    urls = _Claims("this URL", "each bot in webhook mode needs a URL of its own")
+    shared_telegram, shared_matrix = config.channels.telegram, config.channels.matrix
+    if shared_telegram.enabled:
+        tokens.claim(
+            problems, ("channels", "telegram", "token"), _token_values(shared_telegram.token)
+        )
+        hook = shared_telegram.webhook
+        if shared_telegram.mode == "webhook" and hook is not None:
+            ports.claim(problems, ("channels", "telegram", "webhook", "port"), [hook.port])
+            urls.claim(
+                problems, ("channels", "telegram", "webhook", "public_url"), [hook.public_url]
+            )
+    if shared_matrix.enabled:
+        accounts.claim(problems, ("channels", "matrix", "user_id"), [shared_matrix.user_id])
+    for index, municipality in enumerate(config.municipalities):
+        telegram, matrix = municipality.telegram, municipality.matrix
+        if telegram is not None and telegram.enabled:
+            loc: Loc = ("municipalities", index, "telegram")
+            tokens.claim(problems, (*loc, "token"), _token_values(telegram.token))
+            if (telegram.mode or shared_telegram.mode) == "webhook":
+                _check_own_webhook(problems, loc, telegram, shared_telegram, ports, urls)
+        if matrix is not None and matrix.enabled:
+            loc = ("municipalities", index, "matrix")
+            accounts.claim(problems, (*loc, "user_id"), [matrix.user_id])
+            if matrix.homeserver is None and shared_matrix.homeserver is None:
+                problems.add(
+                    (*loc, "homeserver"), "required (channels.matrix has none to take it from)"
+                )
+
+
+def _check_own_webhook(
+    problems: _Problems,
+    loc: Loc,
+    telegram: FrontEndTelegramConfig,
+    shared: TelegramConfig,
+    ports: _Claims,
+    urls: _Claims,
+) -> None:
+    """A municipality's bot in webhook mode listens on a port of its own under a URL of its
+    own; the shared bot's webhook is never inherited."""
+    _need_webhook(
+        problems,
+        loc,
+        telegram.webhook,
+        "required in webhook mode: a bot of its own needs its own public_url, port and "
+        "secret_token (or set mode: polling)",
+    )
+    hook = telegram.webhook
+    if hook is None:
+        return
+    ports.claim(problems, (*loc, "webhook", "port"), [hook.port])
+    urls.claim(problems, (*loc, "webhook", "public_url"), [hook.public_url])
+    if (telegram.api_url or shared.api_url) == TELEGRAM_API_URL:
+        try:
+            _check_webhook_url(hook.public_url)
+        except ValueError as error:
+            problems.add((*loc, "webhook", "public_url"), str(error))
 
 
 # --- loading --------------------------------------------------------------------------------

@@ -35,7 +35,9 @@ class BotSettings:
     municipalities: tuple[Municipality, ...]
     default_language: str = "de"
     default_time_zone: str = "Europe/Berlin"
-    home_municipality: str | None = None  # the front end's own municipality, if it has one
+    # the shared front end's municipality (the console's), if it has one; a municipality's own
+    # bot speaks for that municipality instead (Turn.home_municipality)
+    home_municipality: str | None = None
     default_radius_km: float = 10.0
     page_size: int = 5
     place_resolver: PlaceResolver | None = None  # the NLU gazetteer; config districts if None
@@ -80,6 +82,15 @@ class Turn:
             self.state.language
             or (hint if hint in SUPPORTED_LANGUAGES else None)
             or self.settings.default_language
+        )
+
+    @property
+    def home_municipality(self) -> Municipality:
+        """The municipality whose bot the user is talking to: its welcome and its contact. A
+        municipality's own bot is named by its key; the shared bot falls back to the configured
+        one (the console's), else the first."""
+        return self.settings.municipality(
+            self.incoming.front_end or self.settings.home_municipality
         )
 
     @property

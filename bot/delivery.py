@@ -323,7 +323,8 @@ class _Ready:
 
 
 class OutboxWorker:
-    """Delivers one platform's outbox through its sender; several may run on one database."""
+    """Delivers one front end's outbox (one bot account of a platform) through its sender, with
+    that bot's own rate limits; several may run on one database."""
 
     def __init__(
         self,
@@ -332,6 +333,7 @@ class OutboxWorker:
         limits: RateLimits,
         *,
         worker_id: str,
+        front_end: str = "",
         max_attempts: int = 8,
         lease_seconds: float = 60,
         batch_size: int = 100,
@@ -345,6 +347,9 @@ class OutboxWorker:
         self._database = database
         self._sender = sender
         self._platform = sender.platform.value
+        # "" the shared bot, else a municipality key: only its rows are claimed, since another
+        # bot's chat ids and message ids mean nothing to this one
+        self._front_end = front_end
         self.worker_id = worker_id
         self.limiter = DeliveryLimiter(limits, monotonic)
         self._max_attempts = max_attempts
@@ -364,7 +369,11 @@ class OutboxWorker:
 
     @classmethod
     def for_channel(
-        cls, database: Database, sender: AsyncSender, options: DeliveryOptions
+        cls,
+        database: Database,
+        sender: AsyncSender,
+        options: DeliveryOptions,
+        front_end: str = "",
     ) -> OutboxWorker:
         """A channel's worker, as `ehrenamt run` configures it."""
         return cls(
@@ -372,6 +381,7 @@ class OutboxWorker:
             sender,
             options.limits,
             worker_id=options.worker_id or default_worker_id(),
+            front_end=front_end,
             max_attempts=options.max_attempts,
             lease_seconds=options.lease_seconds,
         )
@@ -414,6 +424,7 @@ class OutboxWorker:
                 self._clock(),
                 resend=self._sender.idempotent,
                 max_attempts=self._max_attempts,
+                front_end=self._front_end,
             )
             uow.commit()
         if count:
@@ -437,6 +448,7 @@ class OutboxWorker:
                     self.worker_id,
                     now + self._lease,
                     chat_id,
+                    front_end=self._front_end,
                 )
                 uow.commit()
             if batch:
@@ -701,7 +713,10 @@ class OutboxWorker:
         with self._database.unit_of_work() as uow:
             uow.outbox.mark_failed(message.id, self.worker_id, str(error), None)
             if error.blocked and message.identity_id is not None:
-                uow.identities.mark_unreachable(message.identity_id, self._clock())
+                # blocked by this bot: unreachable only if it is still the user's bot
+                uow.identities.mark_unreachable(
+                    message.identity_id, self._clock(), via=message.front_end
+                )
             uow.commit()
 
 

@@ -67,7 +67,12 @@ class DialogueEngine:
                 chat_id=incoming.chat_id,
                 identity_id=identity.id,
                 payload=incoming.to_payload(),
+                front_end=incoming.front_end,
             )
+            if entry_id is not None and incoming.group is None:
+                # pushes follow the user to the bot they wrote to last; a group message
+                # doesn't count, as a bot may not start a private chat by itself
+                uow.identities.wrote_through(identity.id, incoming.front_end)
             uow.commit()
         return entry_id
 
@@ -79,10 +84,13 @@ class DialogueEngine:
         self.handle_entry(entry_id)
         return True
 
-    def handle_pending(self, platform: Platform) -> int:
-        """Handle what was received but not handled (e.g. before a crash)."""
+    def handle_pending(self, platform: Platform, front_end: str | None = None) -> int:
+        """Handle what was received but not handled (e.g. before a crash); of one front end
+        when given."""
         with self.database.unit_of_work() as uow:
-            pending = [entry.id for entry in uow.inbox.unhandled(platform.value)]
+            pending = [
+                entry.id for entry in uow.inbox.unhandled(platform.value, front_end=front_end)
+            ]
         for entry_id in pending:
             self.handle_entry(entry_id)
         return len(pending)
@@ -148,6 +156,7 @@ class DialogueEngine:
                 chat_id=reply.chat_id,
                 identity_id=identity_id,
                 payload=reply.to_payload(),
+                front_end=incoming.front_end,  # the answer comes from the bot that was asked
             )
 
     @staticmethod

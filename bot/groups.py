@@ -31,6 +31,7 @@ def _post(uow: UnitOfWork, group: GroupSubscription, key: str, message: Outgoing
         chat_id=group.chat_id,
         identity_id=None,
         payload=message.to_payload(),
+        front_end=group.front_end,  # the bot that is in the group
     )
 
 
@@ -77,6 +78,9 @@ def close_group_alerts(uow: UnitOfWork, need: Posting, closed_as: str) -> int:
     return len(groups)
 
 
-def bot_removed(uow: UnitOfWork, platform: Platform, chat_id: str) -> None:
-    """The bot was removed from a group: its subscription ends, nothing more is sent there."""
-    uow.groups.unsubscribe(platform.value, chat_id)
+def bot_removed(uow: UnitOfWork, platform: Platform, chat_id: str, front_end: str = "") -> None:
+    """The bot was removed from a group: its subscription ends, nothing more is sent there.
+    Another bot (another municipality's) leaving the group ends nothing."""
+    subscription = uow.groups.subscription(platform.value, chat_id)
+    if subscription is not None and subscription.front_end == front_end:
+        uow.groups.unsubscribe(platform.value, chat_id)

@@ -102,14 +102,15 @@ async def retry_unhandled(
     platform: Platform,
     every_s: float,
     stop: asyncio.Event,
+    front_end: str | None = None,
 ) -> None:
     """Entries whose handling failed (the database was away) are tried again every `every_s`,
     so a message is not left unanswered until the next start. Handling is idempotent: an entry
-    handled meanwhile is skipped."""
+    handled meanwhile is skipped. A channel retries its own front end's entries."""
 
     def unhandled_before(cutoff: datetime) -> list[tuple[int, str]]:
         with engine.database.unit_of_work() as uow:
-            stale = uow.inbox.unhandled(platform.value, received_before=cutoff)
+            stale = uow.inbox.unhandled(platform.value, received_before=cutoff, front_end=front_end)
             return [(entry.id, entry.chat_id) for entry in stale]
 
     while not stop.is_set():

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from domain.actors import Platform, PlatformIdentity
 from domain.places import GeoPoint
+
+# The bot a message came through or goes out by: "" is the shared bot (channels.telegram,
+# channels.matrix, the console), a municipality key names that municipality's own bot.
+SHARED_FRONT_END: Final = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,7 @@ class Incoming:
     # something the bot cannot read (a photo, a sticker, a shared contact); its content is not
     # kept, the user is told what the bot understands
     unsupported: bool = False
+    front_end: str = SHARED_FRONT_END  # the bot it was written to; replies go out through it
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -84,6 +89,7 @@ class Incoming:
             if self.group is None
             else {"title": self.group.title, "sender_is_admin": self.group.sender_is_admin},
             "unsupported": self.unsupported,
+            "front_end": self.front_end,
             "received_at": self.received_at.isoformat(),
         }
 
@@ -106,6 +112,8 @@ class Incoming:
             user_name=data.get("user_name"),
             group=None if group is None else GroupChat(group["title"], group["sender_is_admin"]),
             unsupported=bool(data.get("unsupported", False)),
+            # entries recorded before front ends existed came through the shared bot
+            front_end=str(data.get("front_end") or SHARED_FRONT_END),
             received_at=datetime.fromisoformat(data["received_at"]),
         )
 

@@ -4,6 +4,7 @@ account gets one, worded in the account's language, each under its own idempoten
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.i18n import Translator, translator
 from bot.messages import Choice, LocationPin, Outgoing
@@ -26,11 +27,14 @@ def to_account(
     *,
     location: LocationPin | None = None,
     replaces: str | None = None,
+    not_before: datetime | None = None,
 ) -> int:
     """Queue the message for each reachable identity; returns how many were queued.
 
-    A direct chat is addressed by the user id, which each channel maps to its private chat.
-    `key` (and `replaces`, the key of the message this one edits) get the identity appended."""
+    A direct chat is addressed by the user id, which each channel maps to its private chat,
+    and goes out through the bot the user last wrote to (the identity's front end).
+    `key` (and `replaces`, the key of the message this one edits) get the identity appended;
+    `not_before` holds the message back until then (e.g. the end of the quiet hours)."""
     account = uow.accounts.get(account_id)
     t = translator(account.language)
     queued = 0
@@ -50,6 +54,15 @@ def to_account(
             chat_id=identity.external_id,
             identity_id=identity.id,
             payload=message.to_payload(),
+            front_end=_sender_of(uow, identity.front_end, message.replaces),
+            not_before=not_before,
         )
         queued += 1
     return queued
+
+
+def _sender_of(uow: UnitOfWork, front_end: str, replaces: str | None) -> str:
+    """An edit goes out through the bot that sent the original (a platform message id means
+    nothing to another bot), even if the user has moved on to another one since."""
+    original = uow.outbox.get_by_key(replaces) if replaces else None
+    return original.front_end if original is not None else front_end

@@ -48,6 +48,7 @@ class PushSettings:
     free_now_max: timedelta = timedelta(hours=4)  # and with it how long a location is kept
     free_now_pushes_per_window: int = 5
     digest_size: int = 5
+    broadcasts_per_day: int = 2  # editors' calls to a whole municipality (0: none)
 
 
 # ---- alerts -------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def run_wave(
         need = uow.postings.get(campaign.posting_id)
     except NotFound:
         return 0
-    if need.status is not PostingStatus.PUBLISHED:
+    if not need.visible:
         uow.pushes.finish_campaign(campaign.posting_id, CampaignEnd.CLOSED.value, now)
         return 0
     helpers = uow.pushes.count_alerts(campaign.posting_id, HELP)
@@ -333,7 +334,7 @@ def _send_digest(uow: UnitOfWork, account_id: int, now: datetime, settings: Push
             posting = uow.postings.get(item.posting_id)
         except NotFound:
             continue
-        if posting.status is PostingStatus.PUBLISHED:
+        if posting.visible:
             postings.append(posting)
         if len(postings) >= settings.digest_size:
             break

@@ -154,6 +154,7 @@ class Account:
     notifications_enabled: bool = True
     quiet_hours: QuietHours | None = None
     digest_time: time | None = DEFAULT_DIGEST_TIME  # local time of the daily digest; None: none
+    banned_at: datetime | None = None  # by an editor (set and cleared only by /ban, /unban)
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -165,6 +166,10 @@ class Account:
         )
         if self.language not in ("de", "en"):
             raise ValidationError("account.language", "must be de or en")
+
+    @property
+    def banned(self) -> bool:
+        return self.banned_at is not None
 
     def acts_for(self, organisation_id: int) -> bool:
         return any(m.organisation_id == organisation_id for m in self.memberships)

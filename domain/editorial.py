@@ -15,6 +15,9 @@ from domain.municipalities import Municipality
 
 
 class EditorialAction(StrEnum):
+    # a posting's trail starts with its owner's submission (actor "account:<id>")
+    SUBMIT = "submit"
+    PUBLISH = "publish"  # a verified organisation's posting, published without review
     APPROVE = "approve"
     REJECT = "reject"
     EDIT = "edit"

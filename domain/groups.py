@@ -17,6 +17,9 @@ class GroupSubscription:
     categories: frozenset[Category] = frozenset()  # empty: every topic
     language: str = "de"
     title: str | None = None
+    # the bot that was asked in the group, which posts the alerts ("" the shared one, else the
+    # municipality key of its own bot)
+    front_end: str = ""
     id: int | None = None
 
     def covers(self, need: Posting) -> bool:

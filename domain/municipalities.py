@@ -14,6 +14,15 @@ from domain.places import GeoPoint, check_radius_km
 from domain.text import check_text
 
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
+_POSTCODE = re.compile(r"[0-9]{5}")
+_POSTCODE_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{5}(?![0-9])")
+
+
+def check_postcode(code: str, field: str = "postcode") -> str:
+    """A German postcode (Postleitzahl): exactly five digits, kept as text for its leading 0."""
+    if not isinstance(code, str) or not _POSTCODE.fullmatch(code.strip()):
+        raise ValidationError(field, "must be a German postcode of five digits, like 52062")
+    return code.strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +31,18 @@ class District:
 
     name: str
     centre: GeoPoint
+
+
+@dataclass(frozen=True, slots=True)
+class Postcode:
+    """A postcode area of a municipality, with the point that stands for it. A plain code in
+    the configuration stands for the whole town and gets the municipality's centre."""
+
+    code: str
+    centre: GeoPoint
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", check_postcode(self.code))
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +56,7 @@ class Municipality:
     welcome: tuple[tuple[str, str], ...] = ()  # (language, text) pairs; frozen-friendly
     districts: tuple[District, ...] = ()
     contact: str = ""
+    postcodes: tuple[Postcode, ...] = ()  # unique across municipalities: the config checks
 
     def __post_init__(self) -> None:
         if not _KEY.fullmatch(self.key):
@@ -56,6 +78,10 @@ class Municipality:
     def is_editor(self, identity: PlatformIdentity) -> bool:
         return identity in self.editors
 
+    def postcode_label(self, postcode: Postcode) -> str:
+        """A postcode named as on an envelope: "52062 Aachen"."""
+        return f"{postcode.code} {self.name}"
+
 
 def fold(name: str) -> str:
     """A place name folded for lookup: case, accents, ß and separators don't matter."""
@@ -65,12 +91,13 @@ def fold(name: str) -> str:
 
 
 def nearest_municipality(point: GeoPoint, municipalities: Sequence[Municipality]) -> Municipality:
-    """The municipality whose centre (or one of whose districts) is nearest to the point."""
+    """The municipality whose centre (or one of whose districts or postcode areas) is nearest
+    to the point."""
     if not municipalities:
         raise ValidationError("municipalities", "none configured")
 
     def distance(m: Municipality) -> float:
-        centres = [m.centre, *(d.centre for d in m.districts)]
+        centres = [m.centre, *(d.centre for d in m.districts), *(p.centre for p in m.postcodes)]
         return min(point.distance_km(c) for c in centres)
 
     return min(municipalities, key=distance)
@@ -109,7 +136,12 @@ def nearest_place(point: GeoPoint, municipalities: Iterable[Municipality]) -> Kn
 
 
 def find_place(text: str, municipalities: Iterable[Municipality]) -> KnownPlace | None:
-    """A configured place named by the text ("Burtscheid", "aachen burtscheid", "Stolberg")."""
+    """A configured place named by the text ("Burtscheid", "aachen burtscheid", "Stolberg",
+    "52062", "52062 Aachen")."""
+    municipalities = tuple(municipalities)
+    by_postcode = find_postcode(text, municipalities)
+    if by_postcode is not None:
+        return by_postcode
     wanted = fold(text)
     if not wanted:
         return None
@@ -117,6 +149,18 @@ def find_place(text: str, municipalities: Iterable[Municipality]) -> KnownPlace 
     for place in places:
         if fold(place.name) == wanted:
             return place
+    return None
+
+
+def find_postcode(text: str, municipalities: Iterable[Municipality]) -> KnownPlace | None:
+    """The first configured postcode in a place answer: "52062", "PLZ 52062", "52062 Aachen",
+    "Aachen 52062". The code is the precise part, so a town named beside it doesn't change
+    the answer; the label the bot repeats ("52062 Aachen") shows the user what it took."""
+    configured = {p.code: (m, p) for m in municipalities for p in m.postcodes}
+    for code in _POSTCODE_IN_TEXT.findall(fold(text)):
+        if code in configured:
+            town, postcode = configured[code]
+            return KnownPlace(town.postcode_label(postcode), postcode.centre, town.key)
     return None
 
 

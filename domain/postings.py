@@ -10,7 +10,7 @@ from enum import StrEnum
 from domain.actors import Owner
 from domain.categories import Category
 from domain.errors import ValidationError
-from domain.lifecycle import PostingEvent, PostingStatus, next_status
+from domain.lifecycle import VISIBLE_STATUSES, PostingEvent, PostingStatus, next_status
 from domain.places import Place
 from domain.qualifications import Qualification
 from domain.text import check_text
@@ -56,6 +56,7 @@ class Posting:
     status: PostingStatus = PostingStatus.DRAFT
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    hidden: bool = False  # its owner is banned (set only by /ban, /unban)
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -85,6 +86,11 @@ class Posting:
             raise ValidationError("urgency", "only a need can be urgent")
         if not self.municipality_key:
             raise ValidationError("municipality", "must not be empty")
+
+    @property
+    def visible(self) -> bool:
+        """Shown in searches, matches and pushes."""
+        return self.status in VISIBLE_STATUSES and not self.hidden
 
     @property
     def required_qualifications(self) -> frozenset[Qualification]:

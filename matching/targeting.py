@@ -184,6 +184,18 @@ def in_quiet_hours(quiet: QuietHours | None, time_zone: str, now: datetime) -> b
     return quiet is not None and quiet.contains(_wall_clock(now, time_zone))
 
 
+def quiet_hours_end(quiet: QuietHours | None, time_zone: str, now: datetime) -> datetime | None:
+    """When the quiet hours that `now` falls into end (None: it falls into none)."""
+    if not in_quiet_hours(quiet, time_zone, now):
+        return None
+    assert quiet is not None
+    zone = ZoneInfo(time_zone)
+    local = now.astimezone(zone)
+    # before the end on the clock: it ends today (the night's early part); else tomorrow
+    day = local.date() if local.time() < quiet.end else local.date() + timedelta(days=1)
+    return datetime.combine(day, quiet.end, tzinfo=zone).astimezone(now.tzinfo)
+
+
 def select_targets(
     source: TargetSource,
     need: Posting,

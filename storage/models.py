@@ -139,6 +139,9 @@ class IdentityRow(Base):
     # the private chat with this user where it is not addressed by the user id: a Matrix
     # direct room (replies and pushes to "@user:server" go there)
     direct_chat_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # the front end (bot account) the user last wrote to privately: "" the shared bot, else a
+    # municipality key. Pushes go out through it, so they come from the bot the user talks to.
+    front_end: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account: Mapped[AccountRow | None] = relationship(back_populates="identities")
@@ -313,6 +316,9 @@ class InboxRow(Base):
         ForeignKey("platform_identities.id", ondelete="CASCADE"), index=True
     )
     chat_id: Mapped[str] = mapped_column(String(255))
+    # the front end that received it; update_id is already unique per bot (a Telegram key
+    # carries the bot's id, Matrix event ids are global), so the unique key stays as it is
+    front_end: Mapped[str] = mapped_column(String(40), default="", server_default="")
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[datetime | None]
@@ -324,13 +330,16 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_not_before", "status", "not_before"),
-        # a claim takes the head of each chat's queue (OutboxRepository.claim)
-        Index("ix_outbox_platform_chat_id_id", "platform", "chat_id", "id"),
+        # a claim takes the head of each chat's queue of one front end (OutboxRepository.claim)
+        Index("ix_outbox_platform_front_end_chat_id_id", "platform", "front_end", "chat_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     platform: Mapped[str] = mapped_column(String(16))
+    # the bot account that sends it ("" the shared one, else a municipality key): only that
+    # front end's worker claims it, since a chat id means nothing to another bot
+    front_end: Mapped[str] = mapped_column(String(40), default="", server_default="")
     chat_id: Mapped[str] = mapped_column(String(255))
     identity_id: Mapped[int | None] = mapped_column(
         ForeignKey("platform_identities.id", ondelete="CASCADE"), index=True
@@ -449,6 +458,9 @@ class GroupSubscriptionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(255))
+    # the bot that was asked in the group (its alerts come from it): "" the shared one, else a
+    # municipality key
+    front_end: Mapped[str] = mapped_column(String(40), default="", server_default="")
     title: Mapped[str | None] = mapped_column(String(255))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)

@@ -16,6 +16,7 @@ class IdentityRecord:
     account_id: int | None
     unreachable: bool
     direct_chat_id: str | None = None  # a Matrix direct room; None where the user id is the chat
+    front_end: str = ""  # the bot the user last wrote to privately ("" the shared one)
 
 
 @dataclass(slots=True)
@@ -40,6 +41,7 @@ class InboxEntry:
     payload: dict[str, Any] | None
     received_at: datetime
     handled_at: datetime | None
+    front_end: str = ""  # the bot that received it ("" the shared one)
 
 
 class OutboxStatus(StrEnum):
@@ -68,6 +70,7 @@ class OutboxMessage:
     claimed_by: str | None = None
     claimed_until: datetime | None = None
     transaction_id: str | None = None
+    front_end: str = ""  # the bot that sends it ("" the shared one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +91,19 @@ class AuditEntry:
     municipality_key: str | None
     reason: str | None
     details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A user's abuse report about a posting or a user (the poster of a posting)."""
+
+    id: int
+    created_at: datetime
+    reporter_account_id: int
+    posting_id: int | None
+    account_id: int | None  # the reported user
+    municipality_key: str | None
+    reason: str
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None

@@ -21,6 +21,8 @@ from storage.repositories.municipalities import MunicipalityRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.postings import PostingRepository
 from storage.repositories.pushes import PushRepository
+from storage.repositories.reports import ReportRepository
+from storage.repositories.stats import StatsRepository
 
 
 class UnitOfWork:
@@ -55,6 +57,8 @@ class UnitOfWork:
         self.groups = GroupRepository(session)
         self.cursors = ChannelCursorRepository(session)
         self.audit = AuditRepository(session)
+        self.stats = StatsRepository(session)
+        self.reports = ReportRepository(session)
         return self
 
     def __exit__(

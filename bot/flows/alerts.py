@@ -13,7 +13,6 @@ from bot.context import Turn
 from bot.flows import basics
 from bot.messages import LocationPin
 from domain.errors import NotFound
-from domain.lifecycle import PostingStatus
 from matching.targeting import CampaignEnd
 
 
@@ -41,7 +40,7 @@ def answer(turn: Turn, payload: str) -> None:
         return
     campaign = turn.uow.pushes.campaign(int(posting_id))
     enough = campaign is not None and campaign.finish_reason == CampaignEnd.ENOUGH.value
-    if need.status is not PostingStatus.PUBLISHED or (what == "help" and enough):
+    if not need.visible or (what == "help" and enough):
         turn.say(t._("✅ Already taken care of — thank you! ({title})", title=need.title))
         return
     if what == "later":

@@ -26,7 +26,7 @@ def _language_choice(turn: Turn) -> Choice:
 
 def start(turn: Turn) -> None:
     t = turn.t
-    municipality = turn.settings.municipality(turn.settings.home_municipality)
+    municipality = turn.home_municipality
     welcome = municipality.welcome_text(turn.language)
     intro = t._(
         "I connect people who want to help with clubs, initiatives and neighbours who need "

@@ -113,6 +113,7 @@ def subscribe(turn: Turn, rest: str) -> None:
             categories=categories,
             language=turn.language,
             title=group.title if group else None,
+            front_end=turn.incoming.front_end,  # the bot asked here posts the alerts
         ),
         identity.id,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot import formatting, pushes
 from bot.context import Turn
+from bot.flows import bans, moderation
 from bot.flows import framework as fw
 from bot.flows import posting as posting_flow
 from bot.flows.common import main_menu
@@ -19,7 +20,13 @@ from domain.lifecycle import FINAL_STATUSES, PostingEvent, PostingStatus, allowe
 from domain.postings import Posting
 
 NAME = "my_postings"
-OWNER_EVENTS = (PostingEvent.PAUSE, PostingEvent.RESUME, PostingEvent.FILL, PostingEvent.WITHDRAW)
+OWNER_EVENTS = (
+    PostingEvent.SUBMIT,  # again, after the editors sent it back
+    PostingEvent.PAUSE,
+    PostingEvent.RESUME,
+    PostingEvent.FILL,
+    PostingEvent.WITHDRAW,
+)
 
 
 def status_label(status: PostingStatus, t: Translator) -> str:
@@ -38,6 +45,7 @@ def status_label(status: PostingStatus, t: Translator) -> str:
 
 def _event_label(event: PostingEvent, t: Translator) -> str:
     labels = {
+        PostingEvent.SUBMIT: t._("📨 Submit again"),
         PostingEvent.PAUSE: t._("⏸ Pause"),
         PostingEvent.RESUME: t._("▶ Resume"),
         PostingEvent.FILL: t._("✅ Mark as filled"),
@@ -48,6 +56,7 @@ def _event_label(event: PostingEvent, t: Translator) -> str:
 
 def _done_message(event: PostingEvent, t: Translator) -> str:
     labels = {
+        PostingEvent.SUBMIT: t._("📨 Submitted — the editors will check it and let you know."),
         PostingEvent.PAUSE: t._("Paused — nobody sees it until you resume it."),
         PostingEvent.RESUME: t._("It's visible again."),
         PostingEvent.FILL: t._("Marked as filled. Congratulations! 🎉"),
@@ -147,10 +156,14 @@ def _detail_handle(turn: Turn) -> None:
             event = PostingEvent(choice.removeprefix("event:"))
             if event not in OWNER_EVENTS:
                 raise ValueError(event)
+            if event is PostingEvent.SUBMIT and bans.refuse_banned(turn):
+                return
             changed = turn.uow.postings.transition(posting.id, event)
         except (ValueError, IllegalTransition):
             fw.reprompt(turn, t._("That isn't possible for this posting right now."))
             return
+        if event is PostingEvent.SUBMIT:
+            moderation.record_submission(turn, changed)
         pushes.status_changed(turn.uow, changed, turn.now, turn.settings.pushes)
         turn.say(_done_message(event, t))
         fw.goto(turn, "list", remember=False)

@@ -87,7 +87,7 @@ def _language_handle(turn: Turn) -> None:
 
 def _consent_prompt(turn: Turn) -> None:
     t = turn.t
-    contact = turn.settings.municipality(turn.settings.home_municipality).contact
+    contact = turn.home_municipality.contact
     lines = [
         t._("Before we start, a word on privacy 🔒"),
         t._(

@@ -16,8 +16,8 @@ from typing import Any
 
 from bot import formatting, pushes
 from bot.context import Turn
+from bot.flows import bans, moderation, profile, windows
 from bot.flows import framework as fw
-from bot.flows import profile, windows
 from bot.flows.common import (
     answer_yes_no,
     categories_named,
@@ -48,6 +48,8 @@ _INTENT_KIND = {"offer_help": PostingKind.OFFER.value, "request_help": PostingKi
 
 
 def begin(turn: Turn, kind: PostingKind | None = None, text: str | None = None) -> None:
+    if bans.refuse_banned(turn):
+        return
     answers: dict[str, Any] = {"mode": "new", "qualifications": []}
     if kind is not None:
         answers["kind"] = kind.value
@@ -506,6 +508,9 @@ def _publish(turn: Turn) -> None:
         fw.finish(turn)
         turn.say(t._("💾 Saved."), main_menu(turn))
         return
+    if bans.refuse_banned(turn):
+        fw.finish(turn)
+        return
     memberships = sorted(account.memberships, key=lambda m: m.role.value)
     organisation_id = memberships[0].organisation_id if memberships else None
     posting = turn.uow.postings.add(_draft(turn, Owner(account.id, organisation_id)))
@@ -514,6 +519,7 @@ def _publish(turn: Turn) -> None:
     verified = organisation_id is not None and turn.uow.organisations.get(organisation_id).verified
     event = PostingEvent.PUBLISH if verified else PostingEvent.SUBMIT
     posting = turn.uow.postings.transition(posting_id, event)
+    moderation.record_submission(turn, posting)
     pushes.status_changed(turn.uow, posting, turn.now, turn.settings.pushes)
     fw.finish(turn)
     if posting.status is PostingStatus.PUBLISHED:

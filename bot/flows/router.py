@@ -15,15 +15,20 @@ from typing import Any
 from bot.context import Turn
 from bot.flows import (
     alerts,
+    bans,
     basics,
+    broadcast,
     editorial,
     free_now,
     groups,
+    moderation,
     my_postings,
     onboarding,
     posting,
+    reports,
     search,
     settings,
+    stats,
 )
 from bot.flows import framework as fw
 from bot.flows.common import main_menu
@@ -90,7 +95,7 @@ def _pause_notifications(turn: Turn) -> None:
 
 
 def _not_yet(turn: Turn) -> None:
-    contact = turn.settings.municipality(turn.settings.home_municipality).contact
+    contact = turn.home_municipality.contact
     turn.say(
         turn.t._(
             "I can't do that in the chat yet. Please write to {contact} — the team will help.",
@@ -167,6 +172,31 @@ COMMANDS: dict[str, Handler] = {
     "/entverifizieren": editorial.unverify,
     "/audit": editorial.audit,
     "/verlauf": editorial.audit,
+    "/stats": stats.show,
+    "/statistik": stats.show,
+    "/queue": moderation.queue,
+    "/warteschlange": moderation.queue,
+    "/approve": moderation.approve,
+    "/freigeben": moderation.approve,
+    "/reject": moderation.reject,
+    "/ablehnen": moderation.reject,
+    "/edit": moderation.edit,
+    "/bearbeiten": moderation.edit,
+    "/remove": moderation.remove,
+    "/entfernen": moderation.remove,
+    "/ban": bans.ban,
+    "/sperren": bans.ban,
+    "/unban": bans.unban,
+    "/entsperren": bans.unban,
+    "/reports": reports.open_reports,
+    "/meldungen": reports.open_reports,
+    "/resolve": reports.resolve,
+    "/erledigt": reports.resolve,
+    # users
+    "/report": reports.report_command,
+    "/melden": reports.report_command,
+    "/broadcast": broadcast.begin,
+    "/rundruf": broadcast.begin,
 }
 MENU: dict[str, Handler] = {
     "start": _start,
@@ -194,7 +224,7 @@ INTENTS: dict[str, Handler] = {
     "cancel": _cancel,
     "export_data": _not_yet,
     "delete_account": _not_yet,
-    "report_abuse": _not_yet,
+    "report_abuse": reports.report_command,
 }
 
 
@@ -226,6 +256,7 @@ SWITCHING = (
     "my_postings",
     "settings",
     "calendar",
+    "report_abuse",  # "melden" while a posting is open
 )
 
 
@@ -258,6 +289,13 @@ def _dispatch(turn: Turn, confidence_threshold: float) -> None:
         return alerts.answer(turn, choice[6:])
     if choice.startswith("show:"):
         return alerts.show(turn, choice[5:])
+    if choice.startswith("report:") and choice[7:].isdigit():
+        return reports.begin(turn, int(choice[7:]))
+    # editors' buttons under queued postings and reports work whatever flow they are in
+    if choice.startswith("mod:resolve:"):
+        return reports.resolve_choice(turn, choice[12:])
+    if choice.startswith("mod:"):
+        return moderation.choice(turn, choice[4:])
     if choice == free_now.END:
         return free_now.end(turn)
     if incoming.location is not None and incoming.location.live:

@@ -23,7 +23,6 @@ from bot.flows.common import (
 from bot.messages import Choice, LocationPin
 from domain.categories import Category
 from domain.errors import NotFound
-from domain.lifecycle import PostingStatus
 from domain.places import GeoPoint
 from domain.postings import Posting
 from domain.qualifications import Qualification
@@ -279,6 +278,14 @@ def _km_for(turn: Turn, posting_id: int) -> float | None:
     return None
 
 
+def open_posting(turn: Turn) -> int | None:
+    """The posting the user is looking at, if any."""
+    if turn.state.flow != NAME or turn.state.step != "detail":
+        return None
+    opened = fw.data(turn).get("open")
+    return int(opened) if opened is not None else None
+
+
 def _detail_prompt(turn: Turn) -> None:
     t = turn.t
     posting_id = int(fw.data(turn)["open"])
@@ -287,14 +294,17 @@ def _detail_prompt(turn: Turn) -> None:
     except NotFound:
         fw.reprompt(turn, t._("That posting is gone."))
         return
-    if posting.status is not PostingStatus.PUBLISHED:
+    if not posting.visible:
         turn.say(t._("This posting is no longer open."))
+        if posting.hidden:
+            return
     text = formatting.posting_detail(posting, t, turn.time_zone, _km_for(turn, posting_id))
     turn.say(
         text,
         (
             Choice(t._("🙋 I'm interested"), f"interest:{posting_id}"),
             Choice(t._("◀ Back to the results"), "nav:back"),
+            Choice(t._("⚠️ Report"), f"report:{posting_id}"),
         ),
         location=LocationPin(posting.place.point, posting.place.label),
     )
@@ -318,7 +328,7 @@ def _interested(turn: Turn, posting_id: int) -> None:
         onboarding.begin(turn, resume={"flow": NAME, "answers": fw.data(turn)})  # type: ignore[dict-item]
         return
     posting = turn.uow.postings.get(posting_id)
-    if posting.status is not PostingStatus.PUBLISHED:
+    if not posting.visible:
         fw.reprompt(turn, t._("This posting is no longer open."))
         return
     first = turn.uow.postings.record_interest(posting_id, account.id)

@@ -1,9 +1,12 @@
-"""Settings: language, home area, radius, interests, qualifications, availability,
-notifications on/off, quiet hours, daily digest. Each change is saved at once and leads back to
-the menu.
+"""Settings: language, home area, municipality, radius, interests, qualifications,
+availability, notifications on/off, quiet hours, daily digest. Each change is saved at once and
+leads back to the menu.
 
-    menu ─▶ language | home | radius | interests | qualifications | availability
+    menu ─▶ language | home | municipality | radius | interests | qualifications | availability
             | notifications (toggle) | quiet hours | digest time ─▶ saved ─▶ menu ─▶ done
+
+A new home area brings its municipality along (the postcode's, else the nearest); someone living
+on a border picks the municipality directly, until their next change of home area.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from bot import formatting
 from bot.context import Turn
 from bot.flows import basics, profile
 from bot.flows import framework as fw
+from bot.flows.common import nav_choices
 from bot.messages import Choice
 from domain.actors import Account, Availability, QuietHours
 from domain.categories import Category
@@ -28,6 +32,7 @@ QUIET_PRESETS = {
     "23-6": (time(23), time(6)),
 }
 DIGEST_PRESETS = {"8": time(8), "12": time(12), "18": time(18), "20": time(20)}
+TOWN = "town:"  # choice payload prefix of a municipality, by its key
 
 
 def begin(turn: Turn) -> None:
@@ -59,6 +64,7 @@ def _menu_prompt(turn: Turn) -> None:
         t._("Your settings:"),
         t._("Language: {value}", value="Deutsch" if account.language == "de" else "English"),
         t._("Home area: {value}", value=account.home.label if account.home else "–"),
+        t._("Municipality: {value}", value=_municipality_name(turn, account.municipality_key)),
         t._(
             "Radius: {value}",
             value=formatting.distance(account.home.radius_km, turn.language)
@@ -81,6 +87,7 @@ def _menu_prompt(turn: Turn) -> None:
     choices = (
         Choice(t._("🌐 Language"), "set:language"),
         Choice(t._("🏠 Home area"), "set:home"),
+        Choice(t._("🏛 Municipality"), "set:municipality"),
         Choice(t._("📏 Radius"), "set:radius"),
         Choice(t._("❤️ Interests"), "set:interests"),
         Choice(t._("🎓 Qualifications"), "set:qualifications"),
@@ -136,6 +143,30 @@ def _saved_home(turn: Turn) -> None:
     radius = account.home.radius_km if account.home else turn.settings.default_radius_km
     place = Place(GeoPoint(home["lat"], home["lon"]), home["label"], radius)
     _save(turn, dataclasses.replace(account, home=place, municipality_key=home["municipality"]))
+
+
+def _municipality_name(turn: Turn, key: str | None) -> str:
+    return next((m.name for m in turn.settings.municipalities if m.key == key), "–")
+
+
+def _municipality_prompt(turn: Turn) -> None:
+    t = turn.t
+    choices = tuple(Choice(m.name, f"{TOWN}{m.key}") for m in turn.settings.municipalities)
+    turn.say(
+        t._(
+            "Which municipality do you belong to? It follows your home area; pick it here if "
+            "you live near a border. Matching still goes by distance, across municipal borders."
+        ),
+        choices + nav_choices(turn),
+    )
+
+
+def _municipality_handle(turn: Turn) -> None:
+    key = (turn.incoming.choice or "").removeprefix(TOWN)
+    if key not in {m.key for m in turn.settings.municipalities}:
+        fw.reprompt(turn, turn.t._("Please pick your municipality from the list."))
+        return
+    _save(turn, dataclasses.replace(_account(turn), municipality_key=key))
 
 
 def _saved_radius(turn: Turn) -> None:
@@ -235,6 +266,7 @@ FLOW = fw.register(
             "menu": fw.Step(_menu_prompt, _menu_handle, takes_text=False),
             "language": fw.Step(basics.ask_language, _language_handle, takes_text=False),
             "home": profile.home_step(_saved_home),
+            "municipality": fw.Step(_municipality_prompt, _municipality_handle, takes_text=False),
             "radius": profile.radius_step(_saved_radius),
             "interests": profile.interests_step(_saved_interests),
             "qualifications": profile.qualifications_step(_saved_qualifications),

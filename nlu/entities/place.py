@@ -1,7 +1,8 @@
 """`location` entities: place names resolved offline, optionally by Nominatim.
 
 Sources, most trusted first (NOTES.md, "Places without the internet"):
-1. the configured municipalities and their districts ("Burtscheid", "Aachen-Rothe Erde");
+1. the configured municipalities, their districts ("Burtscheid", "Aachen-Rothe Erde") and
+   postcodes ("52062", "52062 Aachen", "Aachen 52062": named "52062 Aachen");
 2. the shipped GeoNames town table data/places_de.csv (German towns, Dutch and Belgian ones near
    Aachen); it knows no city districts, and a name that repeats (two Stolbergs) means the one
    nearest the first configured municipality;
@@ -238,6 +239,7 @@ class Gazetteer:
                 self._index[k] = _Entry(
                     current.name, current.point, current.municipality_key, True, shared=True
                 )
+        self._index_postcodes()
         reference = self._municipalities[0].centre if self._municipalities else None
         # Towns stay plain (name, lat, lon) tuples until they match: the garbage collector
         # untracks tuples of strings and floats, so 10,000 towns cost no GC pauses per message.
@@ -253,6 +255,20 @@ class Gazetteer:
         self._max_words = min(
             _MAX_WORDS, max((k.count(" ") + 1 for k in (*self._index, *self._towns)), default=1)
         )
+
+    def _index_postcodes(self) -> None:
+        """A postcode alone or beside its town's name, so "52062 Aachen" is one place and
+        not the town centre after an unknown number. The config keeps each code in one
+        municipality, and digits never collide with a name."""
+        for town in self._municipalities:
+            for postcode in town.postcodes:
+                entry = _Entry(town.postcode_label(postcode), postcode.centre, town.key, True)
+                for spelling in (
+                    postcode.code,
+                    f"{postcode.code} {town.name}",
+                    f"{town.name} {postcode.code}",
+                ):
+                    self._index[key(spelling)] = entry
 
     def _get(self, k: str) -> _Entry | None:
         entry = self._index.get(k)
@@ -308,6 +324,9 @@ class Gazetteer:
                 end = _widen_compound(kt.original, end)
                 found.append(self._match(entry, start, end, kt.original[start:end]))
                 i += n
+                # the widened part ("52066 Aachen-Burtscheid") is not a second place
+                while i < len(tokens) and kt.starts[tokens[i][0]] < end:
+                    i += 1
                 break
             else:
                 i += 1

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from domain.actors import (
@@ -15,6 +16,7 @@ from domain.actors import (
     Organisation,
     Platform,
     PlatformIdentity,
+    QuietHours,
 )
 from domain.categories import Category
 from domain.errors import NotFound
@@ -31,6 +33,15 @@ from storage.models import (
 )
 from storage.repositories.identities import IdentityRepository
 from storage.types import clock_of, minutes_of, quiet_hours_of
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """An account a message to many goes to, with what decides when it may arrive."""
+
+    account_id: int
+    time_zone: str
+    quiet_hours: QuietHours | None
 
 
 def _account(row: AccountRow) -> Account:
@@ -59,6 +70,7 @@ def _account(row: AccountRow) -> Account:
         notifications_enabled=row.notifications_enabled,
         quiet_hours=quiet_hours_of(row.quiet_start_minute, row.quiet_end_minute),
         digest_time=clock_of(row.digest_minute) if row.digest_minute is not None else None,
+        banned_at=row.banned_at,
     )
 
 
@@ -121,6 +133,11 @@ class AccountRepository:
     def get(self, account_id: int) -> Account:
         return _account(self._get_row(account_id))
 
+    def set_banned(self, account_id: int, at: datetime | None) -> None:
+        """Ban (at a moment) or unban (None); `update` leaves a ban as it is."""
+        self._get_row(account_id).banned_at = at
+        self._session.flush()
+
     def find_by_identity(self, identity: PlatformIdentity) -> Account | None:
         row = self._session.scalars(
             select(AccountRow)
@@ -170,6 +187,35 @@ class AccountRepository:
                 )
             )
         }
+
+    def broadcast_recipients(self, municipality_key: str) -> list[Recipient]:
+        """Who an editors' call to the municipality reaches: its people who consented, have
+        notifications on, are not banned and can be reached on at least one platform."""
+        reachable = exists().where(
+            IdentityRow.account_id == AccountRow.id, IdentityRow.unreachable_at.is_(None)
+        )
+        rows = self._session.execute(
+            select(
+                AccountRow.id,
+                AccountRow.time_zone,
+                AccountRow.quiet_start_minute,
+                AccountRow.quiet_end_minute,
+            )
+            .where(
+                AccountRow.municipality_key == municipality_key,
+                AccountRow.consent_at.is_not(None),
+                AccountRow.notifications_enabled.is_(True),
+                AccountRow.banned_at.is_(None),
+                reachable,
+            )
+            .order_by(AccountRow.id)
+        )
+        return [
+            Recipient(
+                row.id, row.time_zone, quiet_hours_of(row.quiet_start_minute, row.quiet_end_minute)
+            )
+            for row in rows
+        ]
 
     def delete(self, account_id: int) -> None:
         """Erasure: the database cascades to everything hanging off the account."""

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.actors import PlatformIdentity
 from domain.editorial import AuditSubject, EditorialAction
 from storage.models import AuditEntryRow, utcnow
 from storage.records import AuditEntry
+
+# a municipality is named by its key (municipality_key); its entries carry this subject id
+MUNICIPALITY_ID = 0
 
 
 def _entry(row: AuditEntryRow) -> AuditEntry:
@@ -33,7 +37,7 @@ class AuditRepository:
 
     def record(
         self,
-        actor: PlatformIdentity,
+        actor: PlatformIdentity | str,
         action: EditorialAction,
         subject: AuditSubject,
         subject_id: int,
@@ -41,9 +45,11 @@ class AuditRepository:
         municipality_key: str | None = None,
         reason: str | None = None,
         details: dict[str, Any] | None = None,
+        at: datetime | None = None,
     ) -> AuditEntry:
+        """`at`: the moment of the action (the turn's clock); now when not given."""
         row = AuditEntryRow(
-            at=utcnow(),
+            at=at or utcnow(),
             actor=str(actor),
             action=action.value,
             subject_kind=subject.value,
@@ -67,3 +73,20 @@ class AuditRepository:
             .order_by(AuditEntryRow.id)
         )
         return [_entry(r) for r in rows]
+
+    def count_since(self, action: EditorialAction, municipality_key: str, since: datetime) -> int:
+        """How often editors took this action about the municipality itself since then (a
+        broadcast: the daily limit counts them)."""
+        found = self._session.scalar(
+            select(func.count())
+            .select_from(AuditEntryRow)
+            .where(
+                # the subject index narrows it to actions about whole municipalities
+                AuditEntryRow.subject_kind == AuditSubject.MUNICIPALITY.value,
+                AuditEntryRow.subject_id == MUNICIPALITY_ID,
+                AuditEntryRow.action == action.value,
+                AuditEntryRow.municipality_key == municipality_key,
+                AuditEntryRow.at >= since,
+            )
+        )
+        return int(found or 0)

@@ -188,7 +188,7 @@ _POSTINGS_BY_ID = select(
     _P.starts_at, _P.ends_at, _P.lat, _P.lon, _P.place_label, _P.radius_km, _P.owner_account_id,
     _P.organisation_id, _P.municipality_key, _P.quantity, _P.urgency, _P.status, _P.created_at,
     _P.updated_at,
-).where(_P.id.in_(_values("ids")), _P.status == _PUBLISHED)  # fmt: skip
+).where(_P.id.in_(_values("ids")), _P.status == _PUBLISHED, _P.hidden.is_(False))  # fmt: skip
 
 # a posting's qualifications (weekday NULL) and weekly slots (qualification NULL) in one go
 _EXTRAS_BY_ID = union_all(

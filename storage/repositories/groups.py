@@ -22,6 +22,7 @@ def _subscription(row: GroupSubscriptionRow) -> GroupSubscription:
         categories=frozenset(Category(key) for key in row.categories),
         language=row.language,
         title=row.title,
+        front_end=row.front_end,
         id=row.id,
     )
 
@@ -48,6 +49,7 @@ class GroupRepository:
             row = GroupSubscriptionRow(platform=subscription.platform, chat_id=subscription.chat_id)
             self._session.add(row)
         row.title = subscription.title
+        row.front_end = subscription.front_end
         row.lat, row.lon = subscription.area.point.lat, subscription.area.point.lon
         row.place_label = subscription.area.label
         row.radius_km = subscription.area.radius_km

@@ -19,6 +19,7 @@ def _record(row: IdentityRow) -> IdentityRecord:
         account_id=row.account_id,
         unreachable=row.unreachable_at is not None,
         direct_chat_id=row.direct_chat_id,
+        front_end=row.front_end,
     )
 
 
@@ -58,16 +59,32 @@ class IdentityRepository:
         )
         return [_record(r) for r in rows]
 
-    def mark_unreachable(self, identity_id: int, at: datetime) -> None:
-        """The user blocked the bot or left: nothing more is queued or sent to this identity."""
+    def wrote_through(self, identity_id: int, front_end: str) -> None:
+        """The user wrote privately to this front end's bot: later messages go through it.
+        Moving to another bot also ends an unreachable mark, which was the old bot's (blocked,
+        left): the bot that just heard from the user can answer."""
         row = self._session.get_one(IdentityRow, identity_id)
+        if row.front_end != front_end:
+            row.front_end = front_end
+            row.unreachable_at = None
+            self._session.flush()
+
+    def mark_unreachable(self, identity_id: int, at: datetime, *, via: str | None = None) -> None:
+        """The user blocked the bot or left: nothing more is queued or sent to this identity.
+        With `via` (a front end) only when that is the bot the user talks to now: blocking a
+        bot they have left for another one changes nothing."""
+        row = self._session.get_one(IdentityRow, identity_id)
+        if via is not None and row.front_end != via:
+            return
         if row.unreachable_at is None:  # keep the first time: it says since when
             row.unreachable_at = at
         self._session.flush()
 
-    def mark_reachable(self, identity_id: int) -> None:
-        """The user is back (wrote to the bot again)."""
+    def mark_reachable(self, identity_id: int, *, via: str | None = None) -> None:
+        """The user is back (wrote to the bot again); with `via` only if it is their bot."""
         row = self._session.get_one(IdentityRow, identity_id)
+        if via is not None and row.front_end != via:
+            return
         row.unreachable_at = None
         self._session.flush()
 

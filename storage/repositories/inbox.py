@@ -21,6 +21,7 @@ def _entry(row: InboxRow) -> InboxEntry:
         payload=row.payload,
         received_at=row.received_at,
         handled_at=row.handled_at,
+        front_end=row.front_end,
     )
 
 
@@ -36,6 +37,7 @@ class InboxRepository:
         chat_id: str,
         identity_id: int | None,
         payload: dict[str, Any] | None,
+        front_end: str = "",
     ) -> int | None:
         """The new entry's id, or None when this update was recorded before (a replay).
 
@@ -51,6 +53,7 @@ class InboxRepository:
                 chat_id=chat_id,
                 identity_id=identity_id,
                 payload=payload,
+                front_end=front_end,
                 received_at=utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["platform", "update_id"])
@@ -68,9 +71,16 @@ class InboxRepository:
         self._session.flush()
 
     def unhandled(
-        self, platform: str, limit: int = 100, received_before: datetime | None = None
+        self,
+        platform: str,
+        limit: int = 100,
+        received_before: datetime | None = None,
+        front_end: str | None = None,
     ) -> list[InboxEntry]:
+        """What was recorded and not handled yet; of one front end, when given."""
         query = select(InboxRow).where(InboxRow.platform == platform, InboxRow.handled_at.is_(None))
+        if front_end is not None:
+            query = query.where(InboxRow.front_end == front_end)
         if received_before is not None:
             query = query.where(InboxRow.received_at < received_before)
         rows = self._session.scalars(query.order_by(InboxRow.id).limit(limit))

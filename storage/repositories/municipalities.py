@@ -31,3 +31,11 @@ class MunicipalityRepository:
         return list(
             self._session.scalars(select(MunicipalityRow.key).order_by(MunicipalityRow.key))
         )
+
+    def lock(self, key: str) -> None:
+        """Hold the municipality's row until the transaction ends, so two editors acting at
+        once on something counted per municipality (the daily broadcasts) take turns. PostgreSQL
+        locks the row; SQLite lets one transaction write at a time and ignores FOR UPDATE."""
+        self._session.execute(
+            select(MunicipalityRow.key).where(MunicipalityRow.key == key).with_for_update()
+        ).all()

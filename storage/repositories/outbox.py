@@ -38,6 +38,7 @@ def _message(row: OutboxRow) -> OutboxMessage:
         claimed_by=row.claimed_by,
         claimed_until=row.claimed_until,
         transaction_id=row.transaction_id,
+        front_end=row.front_end,
     )
 
 
@@ -57,10 +58,14 @@ class OutboxRepository:
         identity_id: int | None,
         payload: dict[str, Any],
         not_before: datetime | None = None,
+        front_end: str = "",
     ) -> int:
+        """Queue a message for the front end (bot account) that is to send it ("" the shared
+        one)."""
         row = OutboxRow(
             idempotency_key=idempotency_key,
             platform=platform,
+            front_end=front_end,
             chat_id=chat_id,
             identity_id=identity_id,
             payload=payload,
@@ -80,8 +85,11 @@ class OutboxRepository:
         worker_id: str,
         lease_until: datetime,
         chat_id: str | None = None,
+        *,
+        front_end: str = "",
     ) -> list[OutboxMessage]:
-        """Claim due messages, oldest first, at most one per chat: the head of each chat's queue.
+        """Claim due messages of one front end (its bot sends them), oldest first, at most one
+        per chat: the head of each chat's queue.
 
         A row waits while an earlier row of its chat is being sent, is due, or was postponed
         after a try (it has a last_error: a retry, a rate-limit deferral); so a chat's messages
@@ -97,9 +105,13 @@ class OutboxRepository:
             ),
         )
         # one pass over the queue rather than a lookup per row: fast without a chat index
-        heads = select(func.min(queued.id)).where(queued.platform == platform, in_line)
+        # a chat's queue is per bot: two bots may write to one user id, each at its own pace
+        heads = select(func.min(queued.id)).where(
+            queued.platform == platform, queued.front_end == front_end, in_line
+        )
         statement = select(OutboxRow).where(
             OutboxRow.platform == platform,
+            OutboxRow.front_end == front_end,
             OutboxRow.status == OutboxStatus.PENDING.value,
             OutboxRow.not_before <= now,
         )
@@ -210,7 +222,13 @@ class OutboxRepository:
         )
 
     def recover_expired(
-        self, platform: str, now: datetime, *, resend: bool, max_attempts: int | None = None
+        self,
+        platform: str,
+        now: datetime,
+        *,
+        resend: bool,
+        max_attempts: int | None = None,
+        front_end: str = "",
     ) -> int:
         """Claims that ran out (the worker died mid-send): the message may have gone out or not.
 
@@ -219,6 +237,7 @@ class OutboxRepository:
         twice. Returns how many rows were recovered."""
         statement = select(OutboxRow).where(
             OutboxRow.platform == platform,
+            OutboxRow.front_end == front_end,
             OutboxRow.status == OutboxStatus.SENDING.value,
             OutboxRow.claimed_until < now,
         )
@@ -256,18 +275,18 @@ class OutboxRepository:
         )
         return [_message(r) for r in rows]
 
-    def recent_sent(self, platform: str, chat_id: str, limit: int = 10) -> list[OutboxMessage]:
-        """What the chat was sent last, newest first."""
-        rows = self._session.scalars(
-            select(OutboxRow)
-            .where(
-                OutboxRow.platform == platform,
-                OutboxRow.chat_id == chat_id,
-                OutboxRow.status == OutboxStatus.SENT.value,
-            )
-            .order_by(OutboxRow.id.desc())
-            .limit(limit)
+    def recent_sent(
+        self, platform: str, chat_id: str, limit: int = 10, *, front_end: str | None = None
+    ) -> list[OutboxMessage]:
+        """What the chat was sent last (by one front end's bot, when given), newest first."""
+        query = select(OutboxRow).where(
+            OutboxRow.platform == platform,
+            OutboxRow.chat_id == chat_id,
+            OutboxRow.status == OutboxStatus.SENT.value,
         )
+        if front_end is not None:
+            query = query.where(OutboxRow.front_end == front_end)
+        rows = self._session.scalars(query.order_by(OutboxRow.id.desc()).limit(limit))
         return [_message(r) for r in rows]
 
     def sent_as(

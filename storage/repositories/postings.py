@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -88,6 +89,7 @@ def posting_of(row: PostingRow) -> Posting:
         status=PostingStatus(row.status),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        hidden=row.hidden,
     )
 
 
@@ -175,6 +177,35 @@ class PostingRepository:
         )
         return [posting_of(r) for r in rows]
 
+    def set_hidden_for_owner(self, account_id: int, hidden: bool) -> int:
+        """Hide (a ban) or show again (unban) every posting of the account; how many."""
+        rows = self._session.scalars(
+            select(PostingRow).where(
+                PostingRow.owner_account_id == account_id, PostingRow.hidden.is_(not hidden)
+            )
+        ).all()
+        for row in rows:
+            row.hidden = hidden
+        self._session.flush()
+        return len(rows)
+
+    def pending_review(
+        self, municipality_keys: Iterable[str] | None, limit: int = 10
+    ) -> tuple[list[Posting], int]:
+        """The oldest postings waiting for review (of these municipalities; None: all) and how
+        many wait in all."""
+        waiting = PostingRow.status == PostingStatus.PENDING_REVIEW.value
+        if municipality_keys is not None:
+            waiting = waiting & PostingRow.municipality_key.in_(list(municipality_keys))
+        total = int(self._session.scalar(select(func.count(PostingRow.id)).where(waiting)) or 0)
+        rows = self._session.scalars(
+            select(PostingRow)
+            .where(waiting)
+            .order_by(PostingRow.status_changed_at, PostingRow.id)
+            .limit(limit)
+        )
+        return [posting_of(r) for r in rows], total
+
     def count(self) -> int:
         return int(self._session.scalar(select(func.count(PostingRow.id))) or 0)
 
@@ -190,7 +221,8 @@ class PostingRepository:
         SQL narrows by status, category, kind, time bounds and a bounding box on the indexed
         coordinates; the exact distance and weekly slots are checked here. Ordered and limited."""
         statement = select(PostingRow).where(
-            PostingRow.status.in_([s.value for s in wanted.statuses])
+            PostingRow.status.in_([s.value for s in wanted.statuses]),
+            PostingRow.hidden.is_(False),
         )
         if wanted.categories:
             statement = statement.where(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.app import push_settings
 from bot.config import AppConfig, ConfigError, SecretRef, load_config, parse_config
 from domain.actors import Platform, PlatformIdentity
 from domain.municipalities import District, find_place
@@ -571,3 +572,14 @@ def test_superadmins_are_platform_ids_and_a_bad_one_is_named(shipped_data: dict[
     assert config.domain_superadmins() == (PlatformIdentity(Platform.MATRIX, "@ops:example.org"),)
     problems = problems_of(shipped_data, lambda d: d.update(superadmins=["telegram:abc"]))
     assert problems == ["superadmins[0]: not a valid telegram user id: 'abc'"]
+
+
+def test_broadcasts_per_day_reaches_the_bot_and_is_bounded(shipped_data: dict[str, Any]) -> None:
+    assert push_settings(load_config(SHIPPED, NO_ENV)).broadcasts_per_day == 2
+    config = loads(shipped_data, lambda d: d["matching"]["push"].update(broadcasts_per_day=0))
+    assert push_settings(config).broadcasts_per_day == 0  # the command switched off
+    for wrong in (-1, 25):
+        problems = problems_of(
+            shipped_data, lambda d, n=wrong: d["matching"]["push"].update(broadcasts_per_day=n)
+        )
+        assert problems == ["matching.push.broadcasts_per_day: must be between 0 and 24"]

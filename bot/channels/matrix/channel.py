@@ -32,6 +32,7 @@ from nio import (
     InviteMemberEvent,
     JoinError,
     LoginResponse,
+    MatrixRoom,
     MegolmEvent,
     RoomInfo,
     SyncResponse,
@@ -63,6 +64,9 @@ _INVITE_GONE: Final = frozenset({"M_FORBIDDEN", "M_NOT_FOUND"})  # withdrawn, or
 class MatrixOptions:
     homeserver: str
     user_id: str
+    # whose account this is: "" the shared bot, else the municipality key of its own account;
+    # its messages are marked with it, and its worker sends only what is queued for it
+    front_end: str = ""
     access_token: str | None = None
     password: str | None = None
     device_id: str = "EHRENAMTBOT"
@@ -138,13 +142,17 @@ class MatrixChannel:
             self._position = cursor.position
             self._started_ms = int(cursor.started_at.timestamp() * 1000)
             sender = MatrixSender(client, self._room_of)
-            self._worker = OutboxWorker.for_channel(self.engine.database, sender, self._delivery)
+            self._worker = OutboxWorker.for_channel(
+                self.engine.database, sender, self._delivery, options.front_end
+            )
             self._handlers = EntryHandlers(
                 self.engine, lanes=options.handling_lanes, handled=self._worker.wake
             )
             self._stop.clear()
             self._handlers.start()
-            pending = await asyncio.to_thread(self.engine.handle_pending, PLATFORM)
+            pending = await asyncio.to_thread(
+                self.engine.handle_pending, PLATFORM, options.front_end
+            )
             if pending:
                 log.info("handled %d matrix messages left over from the last run", pending)
             # catch up first, with the rooms' full state: nio must know each room (members,
@@ -160,7 +168,12 @@ class MatrixChannel:
             raise
         self._tasks.append(asyncio.create_task(self._worker.run(self._stop), name="mx-outbox"))
         retry = retry_unhandled(
-            self.engine, self._handlers, PLATFORM, options.retry_unhandled_s, self._stop
+            self.engine,
+            self._handlers,
+            PLATFORM,
+            options.retry_unhandled_s,
+            self._stop,
+            options.front_end,
         )
         self._tasks.append(asyncio.create_task(retry, name="mx-retry"))
         self._tasks.append(asyncio.create_task(self._sync_forever(), name="mx-sync"))
@@ -301,6 +314,7 @@ class MatrixChannel:
             user_id=inviter,
             chat_id=inviter,
             text=START_COMMAND,
+            front_end=self.options.front_end,
         )
         entry = await asyncio.to_thread(self._record_direct, room_id, inviter, greeting)
         self._submit(inviter, entry)
@@ -374,7 +388,7 @@ class MatrixChannel:
                 uow.identities.set_direct_chat(identity.id, message.room_id)
             if identity.unreachable:
                 uow.identities.mark_reachable(identity.id)
-            choice = _answer(uow, message, identity.id)
+            choice = _answer(uow, message, identity.id, self.options.front_end)
             uow.commit()
         if message.reaction_to is not None and choice is None:
             return None  # a 👍 on a message is not something to answer
@@ -389,6 +403,7 @@ class MatrixChannel:
             message_id=message.event_id,
             user_name=user_name,
             unsupported=message.unsupported,
+            front_end=self.options.front_end,
         )
         return self.engine.receive(incoming)
 
@@ -411,7 +426,22 @@ class MatrixChannel:
                 identity = uow.identities.find(PlatformIdentity(PLATFORM, user_id))
                 return identity.direct_chat_id if identity else None
 
-        return await asyncio.to_thread(lookup)
+        recorded = await asyncio.to_thread(lookup)
+        return self._own_room(user_id, recorded)
+
+    def _own_room(self, user_id: str, recorded: str | None) -> str | None:
+        """The direct room this account shares with the user. The database keeps the room of
+        the bot the user wrote to last; when that is another account's (the user has moved to
+        another municipality's bot since this message was queued), this account's own direct
+        room with them is used."""
+        rooms: Mapping[str, MatrixRoom] = self._client.rooms if self._client is not None else {}
+        if recorded is None or recorded in rooms:
+            return recorded
+        for room_id, room in rooms.items():
+            if room.joined_count == 2 and user_id in room.users:
+                return str(room_id)
+        # a room joined so recently that no sync has brought it yet
+        return recorded
 
 
 def _invitation(state: Sequence[object], bot_user_id: str | None) -> tuple[str | None, bool]:
@@ -425,10 +455,10 @@ def _invitation(state: Sequence[object], bot_user_id: str | None) -> tuple[str |
     return None, False
 
 
-def _answer(uow: UnitOfWork, message: RoomMessage, identity_id: int) -> str | None:
+def _answer(uow: UnitOfWork, message: RoomMessage, identity_id: int, front_end: str) -> str | None:
     """The payload a number, an option's text or a number-emoji reaction picks, from the list
-    it answers: the reacted-to or replied-to message, else the newest list the bot sent since
-    the user last wrote (or its newest message at all)."""
+    it answers: the reacted-to or replied-to message, else the newest list this bot (this
+    front end) sent since the user last wrote (or its newest message at all)."""
     chat_id = message.sender
     target = message.reaction_to or message.in_reply_to
     answer = message.reaction_key if message.reaction_to else message.text
@@ -437,7 +467,7 @@ def _answer(uow: UnitOfWork, message: RoomMessage, identity_id: int) -> str | No
         return chosen(answer, _choices_of(sent.payload)) if sent else None
     if not message.text:
         return None
-    recent = uow.outbox.recent_sent(PLATFORM.value, chat_id, _RECENT_MESSAGES)
+    recent = uow.outbox.recent_sent(PLATFORM.value, chat_id, _RECENT_MESSAGES, front_end=front_end)
     since = uow.inbox.last_received_at(identity_id)
     since_last = [m for m in recent if since is None or m.created_at > since] or recent[:1]
     for sent in since_last:

@@ -64,6 +64,9 @@ class WebhookOptions:
 @dataclass(frozen=True, slots=True)
 class TelegramOptions:
     token: str
+    # whose bot this is: "" the shared one, else the municipality key of its own bot; its
+    # messages are marked with it, and its worker sends only what is queued for it
+    front_end: str = ""
     webhook: WebhookOptions | None = None  # None: long polling
     base_url: str = DEFAULT_BASE_URL
     base_file_url: str = DEFAULT_BASE_FILE_URL
@@ -125,21 +128,30 @@ class TelegramChannel:
             raise ValueError("Telegram rejected the bot token") from None
         self._application = application
         sender = TelegramSender(options.token, bot=application.bot, signer=self._signer)
-        self._worker = OutboxWorker.for_channel(self.engine.database, sender, self._delivery)
+        self._worker = OutboxWorker.for_channel(
+            self.engine.database, sender, self._delivery, options.front_end
+        )
         self._handlers = EntryHandlers(
             self.engine, lanes=options.handling_lanes, handled=self._worker.wake
         )
         if options.register_commands:
             await register_commands(application.bot)
         # what was recorded but not handled before the last stop (or crash) comes first
-        pending = await asyncio.to_thread(self.engine.handle_pending, Platform.TELEGRAM)
+        pending = await asyncio.to_thread(
+            self.engine.handle_pending, Platform.TELEGRAM, options.front_end
+        )
         if pending:
             log.info("handled %d telegram messages left over from the last run", pending)
         self._stop.clear()
         self._handlers.start()
         self._tasks.append(asyncio.create_task(self._worker.run(self._stop), name="tg-outbox"))
         retry = retry_unhandled(
-            self.engine, self._handlers, Platform.TELEGRAM, options.retry_unhandled_s, self._stop
+            self.engine,
+            self._handlers,
+            Platform.TELEGRAM,
+            options.retry_unhandled_s,
+            self._stop,
+            options.front_end,
         )
         self._tasks.append(asyncio.create_task(retry, name="tg-retry"))
         if options.webhook is None:
@@ -160,7 +172,11 @@ class TelegramChannel:
                 secret_token=hook.secret_token,
                 allowed_updates=list(ALLOWED_UPDATES),
             )
-        log.info("telegram: serving as @%s", application.bot.username)
+        log.info(
+            "telegram: serving as @%s%s",
+            application.bot.username,
+            f" (front end of {options.front_end})" if options.front_end else "",
+        )
 
     async def stop(self) -> None:
         self._stop.set()
@@ -253,7 +269,7 @@ class TelegramChannel:
     async def accept(self, update: Update) -> None:
         """Record one update (in the inbox, or as a membership change) and queue its handling;
         returns once what must survive a crash is committed."""
-        translated = translate(update, self.bot.bot, self._signer)
+        translated = translate(update, self.bot.bot, self._signer, self.options.front_end)
         if translated.callback_query_id is not None:
             query = update.callback_query
             language = query.from_user.language_code if query else None
@@ -295,16 +311,18 @@ class TelegramChannel:
         return replace(incoming, group=replace(incoming.group, sender_is_admin=admin))
 
     def _record_membership(self, change: MembershipChange) -> None:
+        front_end = self.options.front_end
         with self.engine.database.unit_of_work() as uow:
             if change.group:
                 if not change.present:
-                    groups.bot_removed(uow, Platform.TELEGRAM, change.chat_id)
+                    groups.bot_removed(uow, Platform.TELEGRAM, change.chat_id, front_end)
             else:
                 identity = uow.identities.find(PlatformIdentity(Platform.TELEGRAM, change.user_id))
                 if identity is None:
                     return  # someone the bot never talked to: nothing to note, nothing stored
+                # (un)blocking this bot matters only while it is the bot the user talks to
                 if change.present:
-                    uow.identities.mark_reachable(identity.id)
+                    uow.identities.mark_reachable(identity.id, via=front_end)
                 else:
-                    uow.identities.mark_unreachable(identity.id, datetime.now(UTC))
+                    uow.identities.mark_unreachable(identity.id, datetime.now(UTC), via=front_end)
             uow.commit()

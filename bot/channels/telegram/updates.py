@@ -9,7 +9,7 @@ contact or a photo becomes an `unsupported` message without the data."""
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Final
 
@@ -53,7 +53,16 @@ def update_key(bot_id: int, update_id: int) -> str:
     return f"{bot_id}:{update_id}"
 
 
-def translate(update: Update, bot: User, signer: CallbackSigner) -> Translated:
+def translate(update: Update, bot: User, signer: CallbackSigner, front_end: str = "") -> Translated:
+    """What the update means; its message is marked with the front end (the bot) it came to,
+    so the answer goes out through the same bot."""
+    translated = _translate(update, bot, signer)
+    if translated.incoming is None or not front_end:
+        return translated
+    return replace(translated, incoming=replace(translated.incoming, front_end=front_end))
+
+
+def _translate(update: Update, bot: User, signer: CallbackSigner) -> Translated:
     key = update_key(bot.id, update.update_id)
     if update.callback_query is not None:
         return _callback(key, update, signer)

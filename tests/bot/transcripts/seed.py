@@ -36,13 +36,14 @@ def person(
     home: tuple[float, float, str] = BURTSCHEID,
     radius_km: float = 10.0,
     interests: tuple[Category, ...] = (),
+    municipality: str = "aachen",
 ) -> int:
     with database.unit_of_work() as uow:
         account = uow.accounts.add(
             Account(
                 display_name=name or key.title(),
                 language=language,
-                municipality_key="aachen",
+                municipality_key=municipality,
                 home=Place(GeoPoint(home[0], home[1]), home[2], radius_km),
                 consent_at=datetime(2026, 11, 1, 12, 0).astimezone(),
                 identities=(PlatformIdentity(Platform.CONSOLE, key),),
@@ -54,10 +55,12 @@ def person(
     return account.id
 
 
-def club(database: Database, admin_id: int, name: str, *, verified: bool) -> int:
+def club(
+    database: Database, admin_id: int, name: str, *, verified: bool, municipality: str = "aachen"
+) -> int:
     with database.unit_of_work() as uow:
         organisation = uow.organisations.add(
-            Organisation(ActorKind.CLUB, name, "aachen", verified=verified)
+            Organisation(ActorKind.CLUB, name, municipality, verified=verified)
         )
         assert organisation.id is not None
         uow.organisations.add_member(organisation.id, admin_id, MemberRole.ADMIN)
