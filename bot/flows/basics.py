@@ -9,6 +9,7 @@ greeting / thanks / goodbye (free text, via NLU) ─▶ a short friendly answer
 from __future__ import annotations
 
 from bot.context import Turn
+from bot.i18n import Translator
 from bot.messages import Choice
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
@@ -60,7 +61,26 @@ def help_(turn: Turn) -> None:
             "bank in Rothe Erde” or “what's on at the weekend in Burtscheid”."
         ),
     ]
+    if turn.authority.is_editor:
+        lines += ["", *_editor_help(t)]
     turn.say("\n".join(lines), (_language_choice(turn),))
+
+
+def _editor_help(t: Translator) -> list[str]:
+    """Shown to editors only: to anyone else these commands don't exist."""
+    return [
+        t._("For editors:"),
+        t._("/queue – postings waiting for review"),
+        t._("/approve ID, /reject ID reason – publish or send back"),
+        t._("/edit ID field value – fields: title, description, quantity, category"),
+        t._("/remove ID reason – take a posting down"),
+        t._("/ban USER reason, /unban USER – block or unblock a user"),
+        t._("/reports – what users reported; /resolve ID when dealt with"),
+        t._("/verify ORG, /unverify ORG – verified organisations publish without review"),
+        t._("/stats [period] – figures of your municipality, e.g. /stats 7d"),
+        t._("/broadcast – an urgent call to the volunteers of your municipality"),
+        t._("/audit ID – what editors did to a posting (/audit org ID, /audit user ID)"),
+    ]
 
 
 def ask_language(turn: Turn) -> None:

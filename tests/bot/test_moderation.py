@@ -297,3 +297,37 @@ def test_an_unknown_platform_id_is_no_user(engine: DialogueEngine) -> None:
     assert "Einen Nutzer quatsch gibt es nicht" in sabine.say("/ban quatsch Spam")
     with engine.database.unit_of_work() as uow:
         assert uow.accounts.find_by_identity(PlatformIdentity(Platform.TELEGRAM, "42")) is None
+
+
+def test_help_lists_the_editor_commands_for_editors_only(engine: DialogueEngine) -> None:
+    sabine = Chat(engine, "sabine", language="de")
+    assert "/warteschlange – Beiträge, die auf Prüfung warten" in sabine.say("/hilfe")
+    anna = Chat(engine, "anna", language="de")
+    reply = anna.say("/hilfe")
+    assert "/suche" in reply
+    assert "Redaktion" not in reply
+    assert "/warteschlange" not in reply
+
+
+def test_approving_an_urgent_need_alerts_volunteers_and_removing_it_follows_them_up(
+    engine: DialogueEngine,
+) -> None:
+    vera = seed.person(engine.database, "vera", name="Vera", home=seed.EILENDORF)
+    erik = seed.person(engine.database, "erik", name="Erik")
+    erik_chat = Chat(engine, "erik", language="de")
+    erik_chat.say("dringend: brauchen heute abend 2 leute zum gassi gehen im tierheim in eilendorf")
+    assert "prüft deinen Eintrag" in erik_chat.tap("Veröffentlichen")
+    with engine.database.unit_of_work() as uow:
+        (need,) = uow.postings.by_owner(erik)
+    assert need.id is not None
+    vera_chat = Chat(engine, "vera", language="de")
+    assert vera_chat.pending() == ""  # nobody is alerted for a posting in review
+
+    sabine = Chat(engine, "sabine", language="de")
+    sabine.say(f"/freigeben {need.id}")
+    with engine.database.unit_of_work() as uow:
+        assert [a.account_id for a in uow.pushes.alerts_for(need.id)] == [vera]
+    assert "🚨 Dringend:" in vera_chat.pending()
+
+    sabine.say(f"/entfernen {need.id} Doppelt eingestellt")
+    assert "Abgesagt" in vera_chat.pending()
