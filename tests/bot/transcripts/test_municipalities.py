@@ -128,7 +128,7 @@ def _stolberg_club_posts_urgent_need(engine: DialogueEngine) -> tuple[Chat, Post
         engine.database, theo, "Feuerwehrverein Gressenich", verified=True, municipality="stolberg"
     )
     chat = Chat(engine, "theo", language="de")
-    reply = chat.say("dringend: wir brauchen heute abend 3 leute zum sandsäcke füllen in 52224")
+    reply = chat.say("Wir brauchen dringend heute Abend 3 Leute zum Sandsäcke füllen in 52224")
     assert "Dringend: ja" in reply
     assert "Wo: 52224 Stolberg" in reply
     assert "Veröffentlicht!" in chat.tap("Veröffentlichen")
