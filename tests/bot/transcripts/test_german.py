@@ -224,7 +224,7 @@ def test_suche_am_wochenende_in_burtscheid(engine: DialogueEngine) -> None:
     seed.person(engine.database, "ines")
     chat = Chat(engine, "ines", language="de")
     reply = chat.say("was gibt es am Wochenende in Burtscheid")
-    assert "1 Treffer für Sa., 21. – So., 22. Nov. · im Umkreis von 10 km um Aachen-Burtscheid" in (
+    assert "1 Treffer: Sa., 21. – So., 22. Nov. · im Umkreis von 10 km um Aachen-Burtscheid" in (
         squash(reply)
     )
     assert "Hunde ausführen im Tierheim · So., 22. Nov., 10:00–12:00 Uhr" in squash(reply)
