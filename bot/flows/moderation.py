@@ -120,7 +120,8 @@ def _queue_entry(turn: Turn, posting: Posting) -> str:
         organisation = turn.uow.organisations.get(posting.owner.organisation_id)
         by = f"{by}, {organisation.name}"
     municipality = turn.settings.municipality(posting.municipality_key).name
-    header = f"{_quoted(posting, t)} · {municipality} · {by}"
+    # the detail below starts with the title
+    header = f"#{posting.id} · {municipality} · {by}"
     return "\n".join([header, formatting.posting_detail(posting, t, turn.time_zone, None)])
 
 

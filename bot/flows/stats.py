@@ -167,7 +167,8 @@ def _urgent_needs(stats: MunicipalityStats, t: Translator) -> list[str]:
 
 
 def _listed(counts: list[tuple[str, int]], t: Translator) -> str:
-    return ", ".join(f"{_n(n, t)} {label}" for label, n in counts)
+    # "label: n" reads right for every label ("wartet auf Prüfung: 22", not "22 wartet …")
+    return ", ".join(f"{label}: {_n(n, t)}" for label, n in counts)
 
 
 def _n(value: int, t: Translator) -> str:

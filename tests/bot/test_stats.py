@@ -73,8 +73,8 @@ def test_an_editor_reads_her_municipalitys_month_in_german(sqlite_database: Data
     assert reply == squash(
         """📊 Zahlen für Aachen, 22. Okt. – 21. Nov. 2026
         📝 Neue Beiträge: 3
-           nach Status: 2 veröffentlicht, 1 besetzt
-           nach Thema: 1 Digitales & Technik, 1 Lebensmittel & Tafel, 1 Senioren
+           nach Status: veröffentlicht: 2, besetzt: 1
+           nach Thema: Digitales & Technik: 1, Lebensmittel & Tafel: 1, Senioren: 1
         🤝 Vermittlungen (Interesse bekundet oder „Ich helfe“): 1
         🚨 Alarme gesendet: 2, beantwortet: 2 (1 × „Ich helfe“, 1 × „Nicht jetzt“)
         ⚡ Dringende Gesuche veröffentlicht: 2
