@@ -29,7 +29,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import groups
 from bot.channels.telegram.callbacks import CallbackSigner
-from bot.channels.telegram.commands import register_commands
+from bot.channels.telegram.commands import editor_chats, register_commands
 from bot.channels.telegram.sender import (
     DEFAULT_BASE_FILE_URL,
     DEFAULT_BASE_URL,
@@ -135,7 +135,12 @@ class TelegramChannel:
             self.engine, lanes=options.handling_lanes, handled=self._worker.wake
         )
         if options.register_commands:
-            await register_commands(application.bot)
+            settings = self.engine.settings
+            editors = [
+                *settings.superadmins,
+                *(e for m in settings.municipalities for e in m.editors),
+            ]
+            await register_commands(application.bot, editor_chats(editors))
         # what was recorded but not handled before the last stop (or crash) comes first
         pending = await asyncio.to_thread(
             self.engine.handle_pending, Platform.TELEGRAM, options.front_end

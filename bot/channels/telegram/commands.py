@@ -1,10 +1,13 @@
 """The command menus Telegram shows (setMyCommands): German and English, private and group chats.
 
 German is the default for users whose app language is neither; the router understands both
-spellings everywhere, the menu only offers the ones of the user's language."""
+spellings everywhere, the menu only offers the ones of the user's language. Editors get their
+commands in their own private chat's menu (a chat scope); nobody else sees them."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Final
 
 from telegram import (
@@ -13,9 +16,14 @@ from telegram import (
     BotCommandScope,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
 )
+from telegram.error import TelegramError
 
 from bot.i18n import Translator, translator
+from domain.actors import Platform, PlatformIdentity
+
+log = logging.getLogger(__name__)
 
 # (English command, German command): the router understands both everywhere
 PRIVATE_COMMANDS: Final = (
@@ -29,6 +37,13 @@ PRIVATE_COMMANDS: Final = (
     ("language", "sprache"),
     ("help", "hilfe"),
     ("cancel", "abbrechen"),
+)
+# the editors' commands that need no argument to start (the others are explained by /help)
+EDITOR_COMMANDS: Final = (
+    ("queue", "warteschlange"),
+    ("reports", "meldungen"),
+    ("stats", "statistik"),
+    ("broadcast", "rundruf"),
 )
 GROUP_COMMANDS: Final = (
     ("subscribe", "abonnieren"),
@@ -58,6 +73,35 @@ def _descriptions(t: Translator, group: bool) -> dict[str, str]:
     }
 
 
+def _editor_descriptions(t: Translator) -> dict[str, str]:
+    return {
+        "queue": t._("Postings waiting for review"),
+        "reports": t._("Reports from users"),
+        "stats": t._("Figures of your municipality"),
+        "broadcast": t._("Urgent call to volunteers"),
+    }
+
+
+def editor_menu(language: str) -> list[BotCommand]:
+    """The private menu plus the editors' commands."""
+    descriptions = _editor_descriptions(translator(language))
+    return command_menu(False, language) + [
+        BotCommand(german if language == "de" else english, descriptions[english])
+        for english, german in EDITOR_COMMANDS
+    ]
+
+
+def editor_chats(editors: Iterable[PlatformIdentity]) -> list[int]:
+    """The private chats (= Telegram user ids) of the editors who are on Telegram."""
+    return sorted(
+        {
+            int(editor.external_id)
+            for editor in editors
+            if editor.platform is Platform.TELEGRAM and not editor.external_id.startswith("-")
+        }
+    )
+
+
 def command_menu(group: bool, language: str) -> list[BotCommand]:
     descriptions = _descriptions(translator(language), group)
     commands = GROUP_COMMANDS if group else PRIVATE_COMMANDS
@@ -67,7 +111,7 @@ def command_menu(group: bool, language: str) -> list[BotCommand]:
     ]
 
 
-async def register_commands(bot: Bot) -> None:
+async def register_commands(bot: Bot, editors: Iterable[int] = ()) -> None:
     scopes: tuple[tuple[BotCommandScope, bool], ...] = (
         (BotCommandScopeAllPrivateChats(), False),
         (BotCommandScopeAllGroupChats(), True),
@@ -79,3 +123,16 @@ async def register_commands(bot: Bot) -> None:
             await bot.set_my_commands(
                 command_menu(group, language), scope=scope, language_code=language
             )
+    for chat_id in editors:
+        await _register_editor_menu(bot, chat_id)
+
+
+async def _register_editor_menu(bot: Bot, chat_id: int) -> None:
+    scope = BotCommandScopeChat(chat_id)
+    try:
+        await bot.set_my_commands(editor_menu("de"), scope=scope)
+        for language in ("de", "en"):
+            await bot.set_my_commands(editor_menu(language), scope=scope, language_code=language)
+    except TelegramError as error:
+        # e.g. "chat not found" until the editor has started the bot; the commands work anyway
+        log.info("no editor menu for telegram chat %s yet: %s", chat_id, error)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from dataclasses import replace
 
 import aiohttp
 import pytest
@@ -18,7 +19,8 @@ from bot.delivery import DeliveryOptions
 from bot.engine import DialogueEngine
 from bot.messages import Incoming
 from domain.actors import Platform, PlatformIdentity
-from tests.bot.chat import NOW, Chat, squash
+from storage.unit_of_work import Database
+from tests.bot.chat import NOW, SETTINGS, Chat, make_engine, squash
 from tests.bot.transcripts import seed
 from tests.channels.telegram.live import FAST, TelegramUser, options, running, settle
 from tests.channels.telegram.support import TOKEN, run
@@ -407,3 +409,20 @@ def test_the_token_never_reaches_the_logs(
     run(scenario(), timeout_s=30)
     assert "getUpdates" in caplog.text or "sendMessage" in caplog.text  # the URLs were logged...
     assert TOKEN not in caplog.text  # ...without the token
+
+
+def test_editors_get_their_commands_in_their_own_menu_only(sqlite_database: Database) -> None:
+    editor = PlatformIdentity(Platform.TELEGRAM, "4242")
+    engine = make_engine(sqlite_database, bot_settings=replace(SETTINGS, superadmins=(editor,)))
+
+    async def scenario() -> None:
+        async with TelegramStandin(TOKEN) as api, running(engine, api):
+            own = {"type": "chat", "chat_id": 4242}
+            german = {c["command"]: c["description"] for c in api.commands(own, "de")}
+            assert german["warteschlange"] == "Beiträge, die auf Prüfung warten"
+            assert "anbieten" in german  # and the usual commands, too
+            assert "queue" in {c["command"] for c in api.commands(own, "en")}
+            everyone = {c["command"] for c in api.commands({"type": "all_private_chats"}, "de")}
+            assert "warteschlange" not in everyone
+
+    run(scenario(), timeout_s=30)
