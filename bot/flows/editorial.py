@@ -33,6 +33,8 @@ _SUBJECT_WORDS = {
     "account": AuditSubject.ACCOUNT,
     "user": AuditSubject.ACCOUNT,
     "nutzer": AuditSubject.ACCOUNT,
+    "report": AuditSubject.REPORT,
+    "meldung": AuditSubject.REPORT,
 }
 AUDIT_LINES = 20  # the newest; older entries stay in the database
 

@@ -254,6 +254,7 @@ def test_a_user_reports_a_posting_and_an_editor_resolves_it(engine: DialogueEngi
     assert "bereits erledigt" in sabine.say("/erledigt 1")
     assert "Keine offenen Meldungen" in sabine.say("/meldungen")
     assert [a for _, a, _ in _trail(engine, AuditSubject.REPORT, 1)] == ["resolve_report"]
+    assert "resolve_report · console:sabine" in sabine.say("/verlauf meldung 1")
 
 
 def test_a_report_about_the_poster_is_resolved_by_the_ban(engine: DialogueEngine) -> None:
