@@ -9,7 +9,6 @@ themselves cannot be banned by chat: their authority comes from config.yml."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from bot.context import Turn
@@ -18,8 +17,6 @@ from bot.i18n import Translator
 from domain.actors import Account, PlatformIdentity
 from domain.editorial import AuditSubject, EditorialAction, authority_of
 from domain.errors import NotFound, ValidationError
-
-log = logging.getLogger(__name__)
 
 REASON_MAX = 500
 
@@ -114,15 +111,13 @@ def _account(turn: Turn, word: str) -> Account | None:
         turn.say(t._("There is no user {user}.").format(user=word))
         return None
     if not turn.authority.may_moderate(account.municipality_key):
-        log.warning(
-            "editor %s refused: account %s is another municipality's",
-            turn.incoming.identity,
+        editorial.another_municipality(
+            turn,
+            "account",
             account.id,
-        )
-        turn.say(
             t._("User {number} belongs to another municipality; its editors decide.").format(
                 number=account.id
-            )
+            ),
         )
         return None
     return account

@@ -52,6 +52,18 @@ def refuse(turn: Turn) -> None:
     basics.unknown_command(turn)
 
 
+def another_municipality(turn: Turn, kind: str, object_id: object, answer: str) -> None:
+    """An editor reached for an object of a municipality they don't edit: say so, and log it
+    (platform id, kind and id only)."""
+    log.warning(
+        "editor %s refused: %s %s is another municipality's",
+        turn.incoming.identity,
+        kind,
+        object_id,
+    )
+    turn.say(answer)
+
+
 def number(word: str) -> int | None:
     """An object's id as an editor types it: 12 or #12."""
     match = _NUMBER.match(word)
@@ -119,17 +131,14 @@ def _set_verified(turn: Turn, *, verified: bool) -> None:
         turn.say(t._("There is no organisation {number}.").format(number=organisation_id))
         return
     if not authority.may_moderate(organisation.municipality_key):
-        log.warning(
-            "editor %s refused: organisation %s is another municipality's",
-            turn.incoming.identity,
+        return another_municipality(
+            turn,
+            "organisation",
             organisation_id,
-        )
-        turn.say(
             t._("{name} belongs to another municipality; its editors decide.").format(
                 name=organisation.name
-            )
+            ),
         )
-        return
     if organisation.verified == verified:
         text = t._("{name} is already verified.") if verified else t._("{name} is not verified.")
         turn.say(text.format(name=organisation.name))

@@ -11,7 +11,6 @@ in the same transaction and tells the poster in their own language."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +26,6 @@ from domain.errors import IllegalTransition, NotFound, ValidationError
 from domain.lifecycle import FINAL_STATUSES, PostingEvent, PostingStatus
 from domain.municipalities import fold
 from domain.postings import QUANTITY_MAX, Posting
-
-log = logging.getLogger(__name__)
 
 NAME = "moderation"
 QUEUE_SHOWN = 5  # per /queue: each is a message with its own buttons
@@ -55,15 +52,13 @@ def _posting(turn: Turn, posting_id: int | None) -> Posting | None:
         turn.say(t._("There is no posting {number}.").format(number=posting_id))
         return None
     if not turn.authority.may_moderate(posting.municipality_key):
-        log.warning(
-            "editor %s refused: posting %s is another municipality's",
-            turn.incoming.identity,
+        editorial.another_municipality(
+            turn,
+            "posting",
             posting_id,
-        )
-        turn.say(
             t._("Posting {number} belongs to another municipality; its editors decide.").format(
                 number=posting_id
-            )
+            ),
         )
         return None
     return posting

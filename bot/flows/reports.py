@@ -10,7 +10,6 @@ named to the reported person."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from bot import formatting
@@ -24,8 +23,6 @@ from domain.editorial import AuditSubject, EditorialAction
 from domain.errors import NotFound
 from domain.postings import Posting
 from storage.records import Report
-
-log = logging.getLogger(__name__)
 
 NAME = "report"
 REASON_MIN, REASON_MAX = 3, 500
@@ -236,13 +233,12 @@ def _resolve(turn: Turn, report_id: int | None, note: str) -> None:
         turn.say(t._("There is no report {number}.").format(number=report_id))
         return
     if not turn.authority.may_moderate(report.municipality_key):
-        log.warning(
-            "editor %s refused: report %s is another municipality's",
-            turn.incoming.identity,
+        return editorial.another_municipality(
+            turn,
+            "report",
             report_id,
+            t._("Report {number} belongs to another municipality.").format(number=report_id),
         )
-        turn.say(t._("Report {number} belongs to another municipality.").format(number=report_id))
-        return
     if not _close(turn, report, note or None):
         turn.say(t._("Report {number} is already resolved.").format(number=report_id))
         return
