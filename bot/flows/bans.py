@@ -59,13 +59,13 @@ def _set_banned(turn: Turn, *, banned: bool) -> None:
         return
     turn.uow.accounts.set_banned(account.id, turn.now if banned else None)
     postings = turn.uow.postings.set_hidden_for_owner(account.id, banned)
-    turn.uow.audit.record(
-        turn.incoming.identity,
+    editorial.record(
+        turn,
         EditorialAction.BAN if banned else EditorialAction.UNBAN,
         AuditSubject.ACCOUNT,
         account.id,
         municipality_key=account.municipality_key,
-        reason=reason or None,
+        reason=reason,
         details={"postings": postings},
     )
     contact = turn.settings.municipality(account.municipality_key).contact

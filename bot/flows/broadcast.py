@@ -252,8 +252,8 @@ def _send(turn: Turn) -> None:
     if not deliveries:
         turn.say(_nobody(t, municipality))
         return
-    entry = turn.uow.audit.record(
-        turn.incoming.identity,
+    entry = editorial.record(
+        turn,
         EditorialAction.BROADCAST,
         AuditSubject.MUNICIPALITY,
         MUNICIPALITY_ID,
@@ -265,7 +265,6 @@ def _send(turn: Turn) -> None:
             "recipients": len(deliveries),
             "after_quiet_hours": sum(1 for d in deliveries if d.not_before is not None),
         },
-        at=turn.now,
     )
     words = _call(municipality, text)
     for delivery in deliveries:

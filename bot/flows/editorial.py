@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from bot import formatting
 from bot.context import Notification, Turn
@@ -19,6 +20,7 @@ from bot.notify import Words
 from domain.editorial import AuditSubject, EditorialAction
 from domain.errors import NotFound
 from domain.municipalities import Municipality, fold
+from storage.records import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,31 @@ def refuse(turn: Turn) -> None:
     # platform id and command only: the arguments may name people
     log.warning("refused editorial command %s from %s", name, turn.incoming.identity)
     basics.unknown_command(turn)
+
+
+def record(
+    turn: Turn,
+    action: EditorialAction,
+    subject: AuditSubject,
+    subject_id: int,
+    *,
+    municipality_key: str | None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    actor: str | None = None,
+) -> AuditEntry:
+    """Write the action to the audit log, in the turn's transaction and at the turn's time: by
+    this editor's platform id, unless `actor` names someone else (a poster's submission)."""
+    return turn.uow.audit.record(
+        actor or turn.incoming.identity,
+        action,
+        subject,
+        subject_id,
+        municipality_key=municipality_key,
+        reason=reason or None,
+        details=details,
+        at=turn.now,
+    )
 
 
 def another_municipality(turn: Turn, kind: str, object_id: object, answer: str) -> None:
@@ -144,13 +171,13 @@ def _set_verified(turn: Turn, *, verified: bool) -> None:
         turn.say(text.format(name=organisation.name))
         return
     turn.uow.organisations.set_verified(organisation_id, turn.now if verified else None)
-    turn.uow.audit.record(
-        turn.incoming.identity,
+    record(
+        turn,
         EditorialAction.VERIFY if verified else EditorialAction.UNVERIFY,
         AuditSubject.ORGANISATION,
         organisation_id,
         municipality_key=organisation.municipality_key,
-        reason=reason.strip() or None,
+        reason=reason.strip(),
     )
     if verified:
         turn.say(

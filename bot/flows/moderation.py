@@ -382,13 +382,13 @@ def _record(
     details: dict[str, Any] | None = None,
 ) -> None:
     assert posting.id is not None
-    turn.uow.audit.record(
-        turn.incoming.identity,
+    editorial.record(
+        turn,
         action,
         AuditSubject.POSTING,
         posting.id,
         municipality_key=posting.municipality_key,
-        reason=reason or None,
+        reason=reason,
         details=details,
     )
 
@@ -398,14 +398,15 @@ def record_submission(turn: Turn, posting: Posting) -> None:
     organisation, published it). The actor is the account number, not a platform id, so the
     trail names nobody once the account is erased."""
     assert posting.id is not None
-    turn.uow.audit.record(
-        f"account:{posting.owner.account_id}",
+    editorial.record(
+        turn,
         EditorialAction.PUBLISH
         if posting.status is PostingStatus.PUBLISHED
         else EditorialAction.SUBMIT,
         AuditSubject.POSTING,
         posting.id,
         municipality_key=posting.municipality_key,
+        actor=f"account:{posting.owner.account_id}",
     )
 
 

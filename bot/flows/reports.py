@@ -248,8 +248,8 @@ def _resolve(turn: Turn, report_id: int | None, note: str) -> None:
 def _close(turn: Turn, report: Report, resolution: str | None) -> bool:
     if not turn.uow.reports.resolve(report.id, turn.incoming.identity, resolution, turn.now):
         return False
-    turn.uow.audit.record(
-        turn.incoming.identity,
+    editorial.record(
+        turn,
         EditorialAction.RESOLVE_REPORT,
         AuditSubject.REPORT,
         report.id,
