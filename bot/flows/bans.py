@@ -13,12 +13,11 @@ from collections.abc import Callable
 
 from bot.context import Turn
 from bot.flows import editorial
+from bot.flows.common import REASON_MAX
 from bot.i18n import Translator
 from domain.actors import Account, PlatformIdentity
 from domain.editorial import AuditSubject, EditorialAction, authority_of
 from domain.errors import NotFound, ValidationError
-
-REASON_MAX = 500
 
 
 def ban(turn: Turn) -> None:

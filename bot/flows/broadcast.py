@@ -24,6 +24,7 @@ from bot import notify
 from bot.context import Turn
 from bot.flows import editorial
 from bot.flows import framework as fw
+from bot.flows.common import cancel_choice
 from bot.i18n import Translator
 from bot.messages import Choice
 from domain.editorial import AuditSubject, EditorialAction
@@ -133,7 +134,7 @@ def _text_prompt(turn: Turn) -> None:
             municipality=municipality.name,
             max=TEXT_MAX,
         ),
-        (Choice(t._("✖ Cancel"), "nav:cancel"),),
+        (cancel_choice(turn),),
     )
 
 
@@ -211,7 +212,7 @@ def _preview_prompt(turn: Turn) -> None:
         (
             Choice(t._("📣 Send"), SEND),
             Choice(t._("✏️ Change text"), CHANGE),
-            Choice(t._("✖ Cancel"), "nav:cancel"),
+            cancel_choice(turn),
         ),
     )
 

@@ -69,8 +69,30 @@ def qualifications_named(turn: Turn) -> list[str]:
     return found
 
 
+def cancel_choice(turn: Turn) -> Choice:
+    return Choice(turn.t._("✖ Cancel"), "nav:cancel")
+
+
 def nav_choices(turn: Turn) -> tuple[Choice, ...]:
-    return (Choice(turn.t._("◀ Back"), "nav:back"), Choice(turn.t._("✖ Cancel"), "nav:cancel"))
+    return (Choice(turn.t._("◀ Back"), "nav:back"), cancel_choice(turn))
+
+
+# a reason someone else will read: an editor's to a poster, a reporter's to the editors
+REASON_MIN, REASON_MAX = 3, 500
+
+
+def reason_answer(turn: Turn) -> str | None:
+    """The typed reason, or None after asking again for one of the right length."""
+    reason = (turn.incoming.text or "").strip()
+    if REASON_MIN <= len(reason) <= REASON_MAX:
+        return reason
+    fw.reprompt(
+        turn,
+        turn.t._("Please write a reason of {low} to {high} characters.").format(
+            low=REASON_MIN, high=REASON_MAX
+        ),
+    )
+    return None
 
 
 def main_menu(turn: Turn) -> tuple[Choice, ...]:

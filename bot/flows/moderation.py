@@ -18,6 +18,7 @@ from bot import formatting, pushes
 from bot.context import Turn
 from bot.flows import editorial
 from bot.flows import framework as fw
+from bot.flows.common import REASON_MAX, cancel_choice, reason_answer
 from bot.i18n import Translator
 from bot.messages import Choice
 from domain.categories import Category, category_label
@@ -29,7 +30,6 @@ from domain.postings import QUANTITY_MAX, Posting
 
 NAME = "moderation"
 QUEUE_SHOWN = 5  # per /queue: each is a message with its own buttons
-REASON_MIN, REASON_MAX = 3, 500
 
 
 # ---- finding the posting ------------------------------------------------------------------------
@@ -439,18 +439,12 @@ def _reason_prompt(turn: Turn) -> None:
         if answers["action"] == "reject"
         else t._("Why do you remove #{number}? The poster will read your reason.")
     )
-    turn.say(question.format(number=answers["posting"]), (Choice(t._("✖ Cancel"), "nav:cancel"),))
+    turn.say(question.format(number=answers["posting"]), (cancel_choice(turn),))
 
 
 def _reason_handle(turn: Turn) -> None:
-    reason = (turn.incoming.text or "").strip()
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        fw.reprompt(
-            turn,
-            turn.t._("Please write a reason of {low} to {high} characters.").format(
-                low=REASON_MIN, high=REASON_MAX
-            ),
-        )
+    reason = reason_answer(turn)
+    if reason is None:
         return
     answers = fw.data(turn)
     fw.finish(turn)
@@ -465,7 +459,7 @@ def _field_prompt(turn: Turn) -> None:
         t._("What do you want to change in #{number}?").format(number=fw.data(turn)["posting"]),
         (
             *(Choice(_field_label(f, t).capitalize(), f"field:{f}") for f in fields),
-            Choice(t._("✖ Cancel"), "nav:cancel"),
+            cancel_choice(turn),
         ),
     )
 
@@ -486,7 +480,7 @@ def _value_prompt(turn: Turn) -> None:
         t._("The new {field} for #{number}:").format(
             field=_field_label(answers["field"], t), number=answers["posting"]
         ),
-        (Choice(t._("✖ Cancel"), "nav:cancel"),),
+        (cancel_choice(turn),),
     )
 
 

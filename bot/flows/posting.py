@@ -20,6 +20,7 @@ from bot.flows import bans, moderation, profile, windows
 from bot.flows import framework as fw
 from bot.flows.common import (
     answer_yes_no,
+    cancel_choice,
     categories_named,
     intent_name,
     main_menu,
@@ -450,7 +451,7 @@ def _summary_prompt(turn: Turn) -> None:
     choices += [
         Choice(t._("✏️ Qualifications"), "edit:qualifications"),
         Choice(t._("✏️ Kind of posting"), "edit:type"),
-        Choice(t._("✖ Cancel"), "nav:cancel"),
+        cancel_choice(turn),
     ]
     turn.say("\n".join(lines), tuple(choices))
 

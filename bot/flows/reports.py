@@ -16,7 +16,7 @@ from bot import formatting
 from bot.context import Turn
 from bot.flows import editorial
 from bot.flows import framework as fw
-from bot.flows.common import main_menu
+from bot.flows.common import cancel_choice, main_menu, reason_answer
 from bot.i18n import Translator
 from bot.messages import Choice
 from domain.editorial import AuditSubject, EditorialAction
@@ -25,7 +25,6 @@ from domain.postings import Posting
 from storage.records import Report
 
 NAME = "report"
-REASON_MIN, REASON_MAX = 3, 500
 REPORTS_SHOWN = 5
 
 
@@ -72,7 +71,7 @@ def _about_prompt(turn: Turn) -> None:
         (
             Choice(t._("The posting"), "about:posting"),
             Choice(t._("The person who posted it"), "about:poster"),
-            Choice(t._("✖ Cancel"), "nav:cancel"),
+            cancel_choice(turn),
         ),
     )
 
@@ -93,20 +92,14 @@ def _reason_prompt(turn: Turn) -> None:
             "What is wrong? Please describe it in a sentence. The editors read it; the person "
             "you report is not told who you are."
         ),
-        (Choice(t._("✖ Cancel"), "nav:cancel"),),
+        (cancel_choice(turn),),
     )
 
 
 def _reason_handle(turn: Turn) -> None:
     t = turn.t
-    reason = (turn.incoming.text or "").strip()
-    if not REASON_MIN <= len(reason) <= REASON_MAX:
-        fw.reprompt(
-            turn,
-            t._("Please write a reason of {low} to {high} characters.").format(
-                low=REASON_MIN, high=REASON_MAX
-            ),
-        )
+    reason = reason_answer(turn)
+    if reason is None:
         return
     answers = fw.data(turn)
     fw.finish(turn)
