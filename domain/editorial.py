@@ -51,6 +51,12 @@ class Authority:
     def is_editor(self) -> bool:
         return self.superadmin or bool(self.municipalities)
 
+    @property
+    def moderated(self) -> frozenset[str] | None:
+        """The keys of the municipalities it moderates; None for all of them (a superadmin),
+        as the repositories' filters take it."""
+        return None if self.superadmin else self.municipalities
+
     def may_moderate(self, municipality_key: str | None) -> bool:
         """Objects without a municipality are the superadmins' alone."""
         if self.superadmin:

@@ -83,8 +83,7 @@ def queue(turn: Turn) -> None:
     if not authority.is_editor:
         return editorial.refuse(turn)
     t = turn.t
-    keys = None if authority.superadmin else authority.municipalities
-    waiting, total = turn.uow.postings.pending_review(keys, limit=QUEUE_SHOWN)
+    waiting, total = turn.uow.postings.pending_review(authority.moderated, limit=QUEUE_SHOWN)
     if not waiting:
         turn.say(t._("Nothing is waiting for review. 🎉"))
         return

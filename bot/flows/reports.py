@@ -149,8 +149,7 @@ def open_reports(turn: Turn) -> None:
     if not authority.is_editor:
         return editorial.refuse(turn)
     t = turn.t
-    keys = None if authority.superadmin else authority.municipalities
-    reports, total = turn.uow.reports.open_reports(keys, limit=REPORTS_SHOWN)
+    reports, total = turn.uow.reports.open_reports(authority.moderated, limit=REPORTS_SHOWN)
     if not reports:
         turn.say(t._("No open reports. 🎉"))
         return
