@@ -26,7 +26,7 @@ from domain.editorial import AuditSubject, EditorialAction
 from domain.errors import IllegalTransition, NotFound, ValidationError
 from domain.lifecycle import FINAL_STATUSES, PostingEvent, PostingStatus
 from domain.municipalities import fold
-from domain.postings import QUANTITY_MAX, Posting
+from domain.postings import DESCRIPTION_MAX, QUANTITY_MAX, TITLE_MAX, TITLE_MIN, Posting
 
 NAME = "moderation"
 QUEUE_SHOWN = 5  # per /queue: each is a message with its own buttons
@@ -236,6 +236,7 @@ def _decide(turn: Turn, action: EditorialAction, posting_id: int | None, reason:
 
 # ---- edit ---------------------------------------------------------------------------------------
 
+EDITABLE = ("title", "description", "quantity", "category")  # Posting's field names
 EDIT_FIELDS: dict[str, str] = {
     "title": "title",
     "titel": "title",
@@ -285,7 +286,7 @@ def _apply_edit(turn: Turn, posting_id: int, field: str, value: str) -> bool:
         )
         return True
     try:
-        changed = posting.changed(**{field: _edited_value(turn, field, value)})
+        changed = posting.changed(**{field: _edited_value(field, value)})
     except (ValidationError, ValueError):
         turn.say(_edit_hint(turn, field))
         return False
@@ -301,7 +302,7 @@ def _apply_edit(turn: Turn, posting_id: int, field: str, value: str) -> bool:
     return True
 
 
-def _edited_value(turn: Turn, field: str, value: str) -> object:
+def _edited_value(field: str, value: str) -> object:
     if field == "quantity":
         return int(value)
     if field == "category":
@@ -324,8 +325,10 @@ def _edit_hint(turn: Turn, field: str) -> str:
         topics = ", ".join(category_label(c, t.language) for c in Category)
         return t._("Please name one of the topics: {topics}").format(topics=topics)
     if field == "title":
-        return t._("A title needs 3 to 120 characters.")
-    return t._("A description may have up to 2000 characters.")
+        return t._("A title needs {low} to {high} characters.").format(
+            low=TITLE_MIN, high=TITLE_MAX
+        )
+    return t._("A description may have up to {max} characters.").format(max=DESCRIPTION_MAX)
 
 
 def _field_label(field: str, t: Translator) -> str:
@@ -453,11 +456,10 @@ def _reason_handle(turn: Turn) -> None:
 
 def _field_prompt(turn: Turn) -> None:
     t = turn.t
-    fields = ("title", "description", "quantity", "category")
     turn.say(
         t._("What do you want to change in #{number}?").format(number=fw.data(turn)["posting"]),
         (
-            *(Choice(_field_label(f, t).capitalize(), f"field:{f}") for f in fields),
+            *(Choice(_field_label(f, t).capitalize(), f"field:{f}") for f in EDITABLE),
             cancel_choice(turn),
         ),
     )
@@ -465,7 +467,7 @@ def _field_prompt(turn: Turn) -> None:
 
 def _field_handle(turn: Turn) -> None:
     field = (turn.incoming.choice or "").removeprefix("field:")
-    if field not in ("title", "description", "quantity", "category"):
+    if field not in EDITABLE:
         fw.reprompt(turn, turn.t._("Please tap one of the options."))
         return
     fw.data(turn)["field"] = field
