@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from bot.messages import SHARED_FRONT_END
 from domain.actors import Platform, PlatformIdentity
 from domain.categories import SUPPORTED_LANGUAGES
 from domain.errors import ValidationError as DomainValidationError
@@ -997,8 +998,6 @@ class AppConfig(_Model):
 
 # --- front ends: every bot its own ----------------------------------------------------------
 
-# the shared bot's front end (bot.messages.SHARED_FRONT_END; config must not import the bot)
-SHARED_FRONT_END = ""
 
 
 class _Claims:

@@ -192,11 +192,11 @@ COMMANDS: dict[str, Handler] = {
     "/meldungen": reports.open_reports,
     "/resolve": reports.resolve,
     "/erledigt": reports.resolve,
+    "/broadcast": broadcast.begin,
+    "/rundruf": broadcast.begin,
     # users
     "/report": reports.report_command,
     "/melden": reports.report_command,
-    "/broadcast": broadcast.begin,
-    "/rundruf": broadcast.begin,
 }
 MENU: dict[str, Handler] = {
     "start": _start,
