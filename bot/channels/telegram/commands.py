@@ -85,10 +85,7 @@ def _editor_descriptions(t: Translator) -> dict[str, str]:
 def editor_menu(language: str) -> list[BotCommand]:
     """The private menu plus the editors' commands."""
     descriptions = _editor_descriptions(translator(language))
-    return command_menu(False, language) + [
-        BotCommand(german if language == "de" else english, descriptions[english])
-        for english, german in EDITOR_COMMANDS
-    ]
+    return command_menu(False, language) + _menu(EDITOR_COMMANDS, descriptions, language)
 
 
 def editor_chats(editors: Iterable[PlatformIdentity]) -> list[int]:
@@ -104,7 +101,13 @@ def editor_chats(editors: Iterable[PlatformIdentity]) -> list[int]:
 
 def command_menu(group: bool, language: str) -> list[BotCommand]:
     descriptions = _descriptions(translator(language), group)
-    commands = GROUP_COMMANDS if group else PRIVATE_COMMANDS
+    return _menu(GROUP_COMMANDS if group else PRIVATE_COMMANDS, descriptions, language)
+
+
+def _menu(
+    commands: Iterable[tuple[str, str]], descriptions: dict[str, str], language: str
+) -> list[BotCommand]:
+    """The commands spelt in the menu's language, described by their English name's entry."""
     return [
         BotCommand(german if language == "de" else english, descriptions[english])
         for english, german in commands
