@@ -999,7 +999,6 @@ class AppConfig(_Model):
 # --- front ends: every bot its own ----------------------------------------------------------
 
 
-
 class _Claims:
     """Values a front end must have to itself (a bot token, an account, a webhook port), with
     the key path of the front end that claimed each first."""

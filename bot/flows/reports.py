@@ -21,7 +21,6 @@ from bot.i18n import Translator
 from bot.messages import Choice
 from domain.editorial import AuditSubject, EditorialAction
 from domain.errors import NotFound
-from domain.postings import Posting
 from storage.records import Report
 
 NAME = "report"
@@ -268,8 +267,7 @@ def resolve_about(
 def _subject_title(turn: Turn, report: Report) -> str | None:
     if report.posting_id is None:
         return None
-    posting: Posting = turn.uow.postings.get(report.posting_id)
-    return posting.title
+    return turn.uow.postings.get(report.posting_id).title
 
 
 def _thanked(title: str | None) -> Callable[[Translator], str]:
