@@ -1,6 +1,7 @@
-"""`python -m matching.bench` end to end on tiny data: it runs, its JSON has every part, ours and
-the naive full scan return the same ids, and delivery stays within the limits. The PostgreSQL
-run (with PostGIS beside ours) needs TEST_DATABASE_URL and the PostGIS package on the server."""
+"""`python -m tools.bench.matching` end to end on tiny data: it runs, its JSON has every part,
+ours and the naive full scan return the same ids, and delivery stays within the limits.
+The PostgreSQL run (with PostGIS beside ours) needs TEST_DATABASE_URL and the PostGIS package on
+the server."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from matching import bench, bench_data
+from tools.bench import matching as bench
+from tools.bench import matching_data as bench_data
 
 TINY = ["--postings", "2000", "--volunteers", "500", "--queries", "10", "--naive-queries", "10"]
 NOW = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)

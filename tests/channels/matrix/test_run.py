@@ -10,11 +10,11 @@ from pathlib import Path
 
 import nio
 
-from bot.channels.telegram.standin import TelegramStandin
 from tests.channels.matrix.live import register
 from tests.channels.matrix.synapse import Homeserver
 from tests.channels.service import shipped_config, start_run, wait_while_running
 from tests.channels.telegram.support import TOKEN
+from tools.telegram_standin import TelegramStandin
 
 
 async def _greeting(homeserver: Homeserver, user_id: str, password: str, bot_id: str) -> str:

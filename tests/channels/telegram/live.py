@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.channels.telegram.channel import TelegramChannel, TelegramOptions
-from bot.channels.telegram.standin import TelegramStandin
 from bot.delivery import DeliveryOptions, RateLimits
 from bot.engine import DialogueEngine
 from storage.records import OutboxStatus
 from tests.channels.telegram.support import TOKEN
+from tools.telegram_standin import TelegramStandin
 
 # generous: the transcripts test the conversation, the rate limits have tests of their own
 FAST = RateLimits(messages_per_second=200, per_chat_per_second=50, per_group_per_minute=600)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from telegram import Bot
 
 from bot.channels.telegram.sender import TelegramSender
-from bot.channels.telegram.standin import TelegramStandin
+from tools.telegram_standin import TelegramStandin
 
 TOKEN = "123456:TEST-secret-token-do-not-log"
 T = TypeVar("T")

@@ -14,7 +14,6 @@ import aiohttp
 import pytest
 
 from bot.channels.telegram.channel import TelegramChannel, WebhookOptions
-from bot.channels.telegram.standin import TelegramStandin
 from bot.delivery import DeliveryOptions
 from bot.engine import DialogueEngine
 from bot.messages import Incoming
@@ -24,6 +23,7 @@ from tests.bot.chat import NOW, SETTINGS, Chat, make_engine, squash
 from tests.bot.transcripts import seed
 from tests.channels.telegram.live import FAST, TelegramUser, options, running, settle
 from tests.channels.telegram.support import TOKEN, run
+from tools.telegram_standin import TelegramStandin
 
 ANNA, LENA, ERIK = 6001, 6002, 6003
 GROUP = -1001234567890

@@ -12,7 +12,6 @@ import yaml
 
 from bot import notify
 from bot.app import App
-from bot.channels.telegram.standin import TelegramStandin
 from bot.config import parse_config
 from bot.engine import DialogueEngine
 from bot.serve import channels_of
@@ -20,6 +19,7 @@ from domain.actors import Platform, PlatformIdentity
 from tests.bot.transcripts import seed
 from tests.channels.telegram.live import TelegramUser, settle
 from tests.channels.telegram.support import run
+from tools.telegram_standin import TelegramStandin
 
 ROOT = Path(__file__).resolve().parents[3]
 AACHEN_TOKEN, STOLBERG_TOKEN = "111:AAA-shared-aachen-token", "222:BBB-stolberg-own-token"

@@ -7,9 +7,9 @@ import signal
 import time
 from pathlib import Path
 
-from bot.channels.telegram.standin import TelegramStandin
 from tests.channels.service import shipped_config, start_run, wait_while_running
 from tests.channels.telegram.support import TOKEN
+from tools.telegram_standin import TelegramStandin
 
 
 def test_run_serves_telegram_until_sigterm(tmp_path: Path) -> None:

@@ -9,12 +9,12 @@ import pytest
 
 from bot.channels.telegram.callbacks import CallbackSigner
 from bot.channels.telegram.sender import LOCATION_BUTTON_LABEL, TelegramSender, fit_text
-from bot.channels.telegram.standin import TelegramStandin
 from bot.delivery import RetryLater, Undeliverable
 from bot.messages import Choice, LocationPin, Outgoing
 from domain.actors import Platform
 from domain.places import GeoPoint
 from tests.channels.telegram.support import TOKEN, run, standin_and_sender
+from tools.telegram_standin import TelegramStandin
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

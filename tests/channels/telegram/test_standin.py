@@ -15,8 +15,8 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
 
-from bot.channels.telegram.standin import RateLimits, TelegramStandin, parse_html
 from tests.channels.telegram.support import TOKEN, ptb_bot, run
+from tools.telegram_standin import RateLimits, TelegramStandin, parse_html
 
 # PTB 22 warns about retry_after becoming a timedelta whenever it builds a RetryAfter
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

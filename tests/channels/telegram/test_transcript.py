@@ -6,13 +6,13 @@ location nearby gets the alert and taps "🙋 Ich helfe"."""
 
 from __future__ import annotations
 
-from bot.channels.telegram.standin import TelegramStandin
 from bot.engine import DialogueEngine
 from domain.actors import Platform, PlatformIdentity
 from tests.bot.chat import squash
 from tests.channels.editors import verify_organisations_of
 from tests.channels.telegram.live import TelegramUser, running
 from tests.channels.telegram.support import TOKEN, run
+from tools.telegram_standin import TelegramStandin
 
 ERIK, VERA = 5001, 5002
 EILENDORF = (50.7815, 6.1545)

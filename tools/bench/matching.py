@@ -1,9 +1,9 @@
-"""`python -m matching.bench`: how fast matching answers on realistic data, and how fast the
+"""`python -m tools.bench.matching`: how fast matching answers on realistic data, and how fast the
 outbox delivers within Telegram's limits. Prints one JSON object (also `--out FILE`).
 
 For each backend a fresh database (SQLite in a temporary directory; PostgreSQL in a schema of its
-own, dropped at the end) is filled with the seeded NRW data of matching.bench_data, and the same
-queries are timed per call (a session each, as a request would open one):
+own, dropped at the end) is filled with the seeded NRW data of tools.bench.matching_data, and the
+same queries are timed per call (a session each, as a request would open one):
 
   a_top20         matches_for_posting: the top 20 for a published posting
   b_push_targets  select_targets: the widest default wave (20 km, k=10) for an urgent need
@@ -20,8 +20,8 @@ Ours and naive must return the same ids (the same predicate, the same scoring): 
 are counted. The delivery part drains a SQLite outbox through the real sender against the local
 Telegram stand-in, which counts every send that breaks the configured limits.
 
-A script at the top of the stack (like the CLI): it may import storage, bot and SQLAlchemy;
-nothing imports it."""
+A development tool at the top of the stack (like the CLI): it may import storage, bot and
+SQLAlchemy; no runtime package imports it."""
 
 from __future__ import annotations
 
@@ -63,7 +63,6 @@ from domain.categories import Category
 from domain.places import GeoBox, GeoPoint, box_around, geo_band
 from domain.postings import Posting, PostingKind, Urgency
 from domain.qualifications import Qualification
-from matching import bench_data
 from matching.retrieval import (
     MATCH_SEARCH_RADIUS_KM,
     CandidateQuery,
@@ -102,6 +101,7 @@ from storage.repositories.candidates import (
     volunteer_sketch,
 )
 from storage.unit_of_work import Database
+from tools.bench import matching_data as bench_data
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # a Tuesday, 17:30 in Köln: after work, when "free now" is most used; fixed so that runs compare
@@ -1303,9 +1303,9 @@ def count_violations(
 
 async def _deliver(database: Database, options: DeliveryOptions) -> dict[str, Any]:
     from bot.channels.telegram.sender import TelegramSender
-    from bot.channels.telegram.standin import TelegramStandin
     from bot.config import DeliveryConfig
     from bot.delivery import OutboxWorker, RateLimits
+    from tools.telegram_standin import TelegramStandin
 
     limits = RateLimits.from_config(DeliveryConfig().telegram)
     standin_limits = (
@@ -1531,7 +1531,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[BenchOptions, Path | 
     defaults = BenchOptions()
     delivery_defaults = DeliveryOptions()
     parser = argparse.ArgumentParser(
-        prog="python -m matching.bench",
+        prog="python -m tools.bench.matching",
         description="Matching latency (SQLite, PostgreSQL, PostGIS, naive scan) and delivery "
         "throughput; JSON on stdout, progress on stderr.",
     )

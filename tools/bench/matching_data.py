@@ -1,4 +1,4 @@
-"""Synthetic, seeded data for `python -m matching.bench`: postings and volunteers spread over
+"""Synthetic, seeded data for `python -m tools.bench.matching`: postings and volunteers spread over
 North Rhine-Westphalia the way people are — clustered around its cities, thinning out between
 them — so a query in Köln sees a crowded box and one in the Sauerland an almost empty one.
 

@@ -1,0 +1,2 @@
+"""Benchmarks that print JSON: `python -m tools.bench.matching`, `python -m tools.bench.channels`
+(run from the repository root)."""
