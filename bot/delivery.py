@@ -7,9 +7,13 @@ platform's rate limits (DESIGN.md, flow step 3).
   must wait hands its row back with a not_before, so one busy chat never stalls the others.
   Sends to different chats overlap (max_in_flight), so latency does not cap the rate; a send
   counts against the limits until it has ended, so varying latency cannot bunch arrivals.
-- Every outcome is committed right after the send: a crash loses nothing and resends nothing.
-  A claim whose worker died is failed as "outcome unknown", or resent only where the sender is
-  idempotent (Matrix transaction ids).
+- Every call that reaches a chat counts against the limits: a message that needs a second call
+  (a venue after the text, the location-request keyboard) paces it like a message of its own.
+- Every outcome is committed right after the send. A claim whose worker died mid-send is sent
+  again: a rare duplicate of the one message in flight beats a silent loss (Matrix recognises
+  the resend by its transaction id; on Telegram the user may see it twice). One process sends
+  for a bot at a time (bot/channels/base.py); when it takes over, it takes back the claims of
+  the one before at once and counts what that one sent in the last minute.
 - Message texts are personal data: nothing here logs them."""
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
+# awaited by a sender before each further call of one message: returns when the limits allow it
+Pace = Callable[[], Awaitable[None]]
 
 
 class RetryLater(Exception):
@@ -70,19 +76,23 @@ class AsyncSender(Protocol):
     """A channel's way out (Telegram, Matrix, console)."""
 
     platform: Platform
-    # True where resending after an unknown outcome cannot duplicate (Matrix transaction ids)
-    idempotent: bool
 
     def is_group(self, chat_id: str) -> bool:
         """Group chats have their own, slower rate limit."""
         ...
 
     async def send(
-        self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
+        self,
+        message: Outgoing,
+        *,
+        replaces: str | None = None,
+        transaction_id: str | None = None,
+        pace: Pace | None = None,
     ) -> str | None:
         """Deliver, or edit the platform message `replaces` when given; returns the platform's
         message id when it has one. Raises RetryLater or Undeliverable. `transaction_id` is the
-        same for every attempt of one outbox message (an idempotent sender's key)."""
+        same for every attempt of one outbox message (an idempotent sender's key). The first
+        call is paced by the caller; `pace` is awaited before every further call."""
         ...
 
 
@@ -191,11 +201,12 @@ class SlidingWindow:
         return send
 
     def finish(self, send: _Send) -> None:
-        send.ended = self._monotonic()
+        if send.ended is None:
+            send.ended = self._monotonic()
 
-    def record(self) -> None:
-        """An event that began and ended now."""
-        self._sends.append(_Send(self._monotonic()))
+    def record(self, ago_s: float = 0.0) -> None:
+        """An event that began and ended `ago_s` seconds ago."""
+        self._sends.append(_Send(self._monotonic() - ago_s))
 
     def pause(self, seconds: float) -> None:
         """Allow nothing for `seconds` (the platform said so, e.g. a 429's retry_after)."""
@@ -258,9 +269,17 @@ class DeliveryLimiter:
 
         return finish
 
-    def record(self, chat_id: str, *, group: bool) -> None:
-        """A send that began and ended now."""
-        self.begin(chat_id, group=group)()
+    def record(self, chat_id: str, *, group: bool, ago_s: float = 0.0) -> None:
+        """A send that ended `ago_s` seconds ago (now by default)."""
+        self._overall.record(ago_s)
+        self._window_of(chat_id, group).record(ago_s)
+        if self._monotonic() >= self._next_prune:
+            self.prune()
+
+    async def until_allowed(self, chat_id: str, *, group: bool, sleep: Sleep) -> None:
+        """Wait until a send to this chat is within every limit."""
+        while (wait := self.wait_time(chat_id, group=group)) > 0:
+            await sleep(wait)
 
     def pause_chat(self, chat_id: str, *, group: bool, seconds: float) -> None:
         self._window_of(chat_id, group).pause(seconds)
@@ -417,18 +436,39 @@ class OutboxWorker:
             self._nudge.set()
 
     def recover_expired(self) -> int:
-        """Settle claims whose worker stopped mid-send (see OutboxRepository.recover_expired)."""
+        """Send again what this bot's claims left open when their lease ran out (a send cut
+        off midway)."""
+        return self._recover(None)
+
+    def take_over(self) -> int:
+        """Start sending for the bot: take back the claims of the worker before this one (it is
+        gone: the bot has one sender at a time) and count what the bot sent in the last
+        minute against the limits. Returns how many claims were taken back."""
+        now = self._clock()
+        horizon = max(self.limiter.limits.chat_window[1], self.limiter.limits.group_window[1])
         with self._database.unit_of_work() as uow:
-            count = uow.outbox.recover_expired(
+            sends = uow.outbox.recent_sends(
+                self._platform, now - timedelta(seconds=horizon), front_end=self._front_end
+            )
+        for chat_id, sent_at in sends:
+            ago = (now - sent_at).total_seconds()
+            self.limiter.record(chat_id, group=self._sender.is_group(chat_id), ago_s=max(ago, 0))
+        return self._recover(self.worker_id)
+
+    def _recover(self, other_than: str | None) -> int:
+        with self._database.unit_of_work() as uow:
+            count = uow.outbox.recover_claims(
                 self._platform,
                 self._clock(),
-                resend=self._sender.idempotent,
-                max_attempts=self._max_attempts,
                 front_end=self._front_end,
+                other_than=other_than,
+                max_attempts=self._max_attempts,
             )
             uow.commit()
         if count:
-            log.warning("%d expired outbox claims on %s recovered", count, self._platform)
+            log.warning(
+                "%d %s messages whose send was cut off are sent again", count, self._platform
+            )
         return count
 
     # -- draining -------------------------------------------------------------------------------
@@ -640,6 +680,13 @@ class OutboxWorker:
         """Send one row and commit its outcome; True when it went out."""
         message = item.message
         scope = asyncio.timeout(self._send_timeout_s)
+        calls = [finished]  # each call of this message ends when the next begins, or at the end
+
+        async def pace() -> None:
+            calls[-1]()
+            await self.limiter.until_allowed(message.chat_id, group=item.group, sleep=self._sleep)
+            calls.append(self.limiter.begin(message.chat_id, group=item.group))
+
         try:
             async with scope:
                 try:
@@ -647,9 +694,10 @@ class OutboxWorker:
                         item.outgoing,
                         replaces=item.replaces,
                         transaction_id=message.transaction_id or f"outbox-{message.id}",
+                        pace=pace,
                     )
                 finally:
-                    finished()
+                    calls[-1]()
         except RetryLater as error:
             if error.retry_after_s and error.whole_platform:
                 self.limiter.pause_all(error.retry_after_s)
@@ -665,11 +713,9 @@ class OutboxWorker:
         except TimeoutError as error:
             if not scope.expired():
                 self._unexpected(message, error)
-            elif self._sender.idempotent:
-                self._retry(message, "send timed out", None)
             else:
-                # it may have gone out: trying again could send it twice
-                self._fail(message, "outcome unknown: send timed out")
+                # it may have gone out; not sending it again could lose it
+                self._retry(message, "outcome unknown: send timed out", None)
             return False
         except Exception as error:
             self._unexpected(message, error)

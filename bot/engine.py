@@ -18,6 +18,7 @@ from bot import notify
 from bot.context import BotSettings, Notification, Turn
 from bot.flows.router import dispatch
 from bot.i18n import translator
+from bot.intake import record_incoming
 from bot.messages import Choice, Incoming, Outgoing
 from domain.actors import Platform
 from nlu.interpreter import Interpreter
@@ -60,19 +61,7 @@ class DialogueEngine:
     def receive(self, incoming: Incoming) -> int | None:
         """Record the message in the inbox; None if this update was seen before."""
         with self.database.unit_of_work() as uow:
-            identity = uow.identities.get_or_create(incoming.identity)
-            entry_id = uow.inbox.record(
-                platform=incoming.platform.value,
-                update_id=incoming.update_id,
-                chat_id=incoming.chat_id,
-                identity_id=identity.id,
-                payload=incoming.to_payload(),
-                front_end=incoming.front_end,
-            )
-            if entry_id is not None and incoming.group is None:
-                # pushes follow the user to the bot they wrote to last; a group message
-                # doesn't count, as a bot may not start a private chat by itself
-                uow.identities.wrote_through(identity.id, incoming.front_end)
+            entry_id = record_incoming(uow, incoming)
             uow.commit()
         return entry_id
 

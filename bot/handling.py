@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from bot.engine import DialogueEngine
-from domain.actors import Platform
+from bot.intake import Intake
 
 log = logging.getLogger(__name__)
 
@@ -97,22 +97,11 @@ class EntryHandlers:
 
 
 async def retry_unhandled(
-    engine: DialogueEngine,
-    handlers: EntryHandlers,
-    platform: Platform,
-    every_s: float,
-    stop: asyncio.Event,
-    front_end: str | None = None,
+    intake: Intake, handlers: EntryHandlers, every_s: float, stop: asyncio.Event
 ) -> None:
     """Entries whose handling failed (the database was away) are tried again every `every_s`,
     so a message is not left unanswered until the next start. Handling is idempotent: an entry
     handled meanwhile is skipped. A channel retries its own front end's entries."""
-
-    def unhandled_before(cutoff: datetime) -> list[tuple[int, str]]:
-        with engine.database.unit_of_work() as uow:
-            stale = uow.inbox.unhandled(platform.value, received_before=cutoff, front_end=front_end)
-            return [(entry.id, entry.chat_id) for entry in stale]
-
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every_s)
@@ -120,9 +109,9 @@ async def retry_unhandled(
             return
         cutoff = datetime.now(UTC) - timedelta(seconds=every_s)
         try:
-            entries = await asyncio.to_thread(unhandled_before, cutoff)
+            entries = await asyncio.to_thread(intake.unhandled, cutoff)
         except Exception:
-            log.exception("looking for unhandled %s messages failed", platform.value)
+            log.exception("looking for unhandled %s messages failed", intake.platform.value)
             continue
-        for entry_id, chat_id in entries:
+        for chat_id, entry_id in entries:
             handlers.submit(chat_id, entry_id)

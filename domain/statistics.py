@@ -30,6 +30,8 @@ class MunicipalityStats:
     urgent_filled: int
     median_time_to_fill: timedelta | None  # None while no urgent need of the period is filled
     active_volunteers: int
+    # updates its bot (and the shared bot) could not read and set aside unanswered
+    set_aside: int = 0
 
     @property
     def postings(self) -> int:

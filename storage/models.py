@@ -332,6 +332,8 @@ class OutboxRow(Base):
         Index("ix_outbox_status_not_before", "status", "not_before"),
         # a claim takes the head of each chat's queue of one front end (OutboxRepository.claim)
         Index("ix_outbox_platform_front_end_chat_id_id", "platform", "front_end", "chat_id", "id"),
+        # a bot's new leader reads what went out in the last minute (OutboxRepository.recent_sends)
+        Index("ix_outbox_platform_front_end_sent_at", "platform", "front_end", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -370,6 +372,22 @@ class ChannelCursorRow(Base):
     position: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeadLetterRow(Base):
+    """An update or event intake could not parse, verify or record: set aside and acknowledged,
+    so the ones behind it go on. Only where it came from and why, never its content (personal
+    data the bot never consented to keep)."""
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (UniqueConstraint("platform", "front_end", "update_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    front_end: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    update_key: Mapped[str] = mapped_column(String(255))  # the platform's update or event id
+    reason: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class FreeNowWindowRow(Base):
@@ -541,11 +559,13 @@ class ReportRow(Base):
 PERSONAL_DATA_ROOTS = ("accounts", "platform_identities")
 # channel_cursors: a sync token and a start time, about the bot and nobody else;
 # audit_log: editors' actions by their platform ids (staff acting in office) on objects named by
-# id only, kept for accountability when the object is gone
+# id only, kept for accountability when the object is gone; dead_letters: a platform's update
+# id and a reason, never whose it was or what it said
 NOT_PERSONAL = (
     "municipalities",
     "organisations",
     "channel_cursors",
     "audit_log",
+    "dead_letters",
     "alembic_version",
 )

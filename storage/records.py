@@ -107,3 +107,12 @@ class Report:
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     resolution: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    platform: str
+    front_end: str
+    update_key: str
+    reason: str
+    at: datetime

@@ -9,11 +9,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, make_session_factory
+from storage.leadership import Leadership, leadership_for
 from storage.repositories.accounts import AccountRepository, OrganisationRepository
 from storage.repositories.audit import AuditRepository
 from storage.repositories.candidates import SqlCandidates
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.cursors import ChannelCursorRepository
+from storage.repositories.dead_letters import DeadLetterRepository
 from storage.repositories.groups import GroupRepository
 from storage.repositories.identities import IdentityRepository
 from storage.repositories.inbox import InboxRepository
@@ -59,6 +61,7 @@ class UnitOfWork:
         self.audit = AuditRepository(session)
         self.stats = StatsRepository(session)
         self.reports = ReportRepository(session)
+        self.dead_letters = DeadLetterRepository(session)
         return self
 
     def __exit__(
@@ -91,9 +94,20 @@ class Database:
         self.url = url
         self.engine = engine or make_engine(url)
         self._sessions = make_session_factory(self.engine)
+        self._leadership: Leadership | None = None
+
+    @property
+    def leadership(self) -> Leadership:
+        """Which bots this process serves (see storage/leadership.py); one per database."""
+        if self._leadership is None:
+            self._leadership = leadership_for(self.engine)
+        return self._leadership
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._sessions)
 
     def dispose(self) -> None:
+        if self._leadership is not None:
+            self._leadership.close()
+            self._leadership = None
         self.engine.dispose()

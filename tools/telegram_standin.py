@@ -449,6 +449,13 @@ def _check_markup(markup: Any, *, inline_only: bool = False) -> JSON | None:
 # --- the stand-in ----------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Poll:
+    """A getUpdates waiting for news."""
+
+    superseded: bool = False
+
+
 class TelegramStandin:
     """A Bot API server on 127.0.0.1 with test controls; see the module docstring.
 
@@ -510,6 +517,7 @@ class TelegramStandin:
         self._webhook_task: asyncio.Task[None] | None = None
         self._webhook_answers: list[tuple[int, int]] = []  # (update_id, HTTP status)
         self._members: dict[tuple[ChatId, int], str] = {}
+        self._poll: _Poll | None = None  # the getUpdates waiting now
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -1270,22 +1278,40 @@ class TelegramStandin:
                 raise failures.popleft()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(timeout, self._max_long_poll_s)
-        while True:
-            wake = self._wake
+        # as on Telegram, a getUpdates while another one waits ends the waiting one with 409
+        me = _Poll()
+        with self._lock:
+            if self._poll is not None:
+                self._poll.superseded = True
+            self._poll = me
+        self._notify()
+        try:
+            while True:
+                wake = self._wake
+                with self._lock:
+                    if me.superseded:
+                        raise ApiError(
+                            409,
+                            "Conflict: terminated by other getUpdates request; make sure that"
+                            " only one bot instance is running",
+                        )
+                    if self._webhook is not None:
+                        raise ApiError(
+                            409,
+                            "Conflict: can't use getUpdates method while webhook is active;"
+                            " use deleteWebhook to delete the webhook first",
+                        )
+                    self._confirm(offset)
+                    batch = copy.deepcopy(self._updates[:limit])
+                remaining = deadline - loop.time()
+                if batch or self._closing or remaining <= 0 or wake is None:
+                    return batch
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), remaining)
+        finally:
             with self._lock:
-                if self._webhook is not None:
-                    raise ApiError(
-                        409,
-                        "Conflict: can't use getUpdates method while webhook is active;"
-                        " use deleteWebhook to delete the webhook first",
-                    )
-                self._confirm(offset)
-                batch = copy.deepcopy(self._updates[:limit])
-            remaining = deadline - loop.time()
-            if batch or self._closing or remaining <= 0 or wake is None:
-                return batch
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), remaining)
+                if self._poll is me:
+                    self._poll = None
 
     # --- webhook delivery ---
 

@@ -109,6 +109,9 @@ def report(stats: MunicipalityStats, municipality: Municipality, t: Translator, 
         ),
         *_urgent_needs(stats, t),
         t._("👥 Active volunteers: {n}").format(n=_n(stats.active_volunteers, t)),
+        t._("🧯 Unreadable messages set aside (not answered): {n}").format(
+            n=_n(stats.set_aside, t)
+        ),
     ]
     return "\n".join(lines)
 

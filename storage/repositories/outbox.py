@@ -221,26 +221,29 @@ class OutboxRepository:
             == 1
         )
 
-    def recover_expired(
+    def recover_claims(
         self,
         platform: str,
         now: datetime,
         *,
-        resend: bool,
-        max_attempts: int | None = None,
         front_end: str = "",
+        other_than: str | None = None,
+        max_attempts: int | None = None,
     ) -> int:
-        """Claims that ran out (the worker died mid-send): the message may have gone out or not.
-
-        With `resend` (an idempotent sender, a resend cannot duplicate) they are pending again
-        and the unknown try counts as an attempt; otherwise they fail, so nothing is ever sent
-        twice. Returns how many rows were recovered."""
+        """Claims whose worker is gone mid-send: the message may have gone out or not. They are
+        due again at once (a rare duplicate beats a silent loss), the unknown try counting as
+        an attempt; past `max_attempts` they fail. With `other_than`, every claim of the front
+        end not held by that worker is taken back (the bot's new leader knows the old one is
+        gone); without it, claims whose lease ran out. Returns how many were recovered."""
         statement = select(OutboxRow).where(
             OutboxRow.platform == platform,
             OutboxRow.front_end == front_end,
             OutboxRow.status == OutboxStatus.SENDING.value,
-            OutboxRow.claimed_until < now,
         )
+        if other_than is None:
+            statement = statement.where(OutboxRow.claimed_until < now)
+        else:
+            statement = statement.where(OutboxRow.claimed_by != other_than)
         if self._postgres():
             statement = statement.with_for_update(skip_locked=True)
         rows = list(self._session.scalars(statement))
@@ -248,7 +251,7 @@ class OutboxRepository:
             row.attempts += 1
             row.claimed_by = None
             row.claimed_until = None
-            if resend and (max_attempts is None or row.attempts < max_attempts):
+            if max_attempts is None or row.attempts < max_attempts:
                 row.status = OutboxStatus.PENDING.value
                 row.not_before = now
                 row.last_error = f"{UNKNOWN_OUTCOME}; resent"
@@ -257,6 +260,21 @@ class OutboxRepository:
                 row.last_error = UNKNOWN_OUTCOME
         self._session.flush()
         return len(rows)
+
+    def recent_sends(
+        self, platform: str, since: datetime, *, front_end: str = ""
+    ) -> list[tuple[str, datetime]]:
+        """(chat id, sent at) of what the front end's bot sent since then: a new leader counts
+        them against its rate limits before it sends anything itself."""
+        rows = self._session.execute(
+            select(OutboxRow.chat_id, OutboxRow.sent_at).where(
+                OutboxRow.platform == platform,
+                OutboxRow.front_end == front_end,
+                OutboxRow.status == OutboxStatus.SENT.value,
+                OutboxRow.sent_at >= since,
+            )
+        )
+        return [(chat_id, sent_at) for chat_id, sent_at in rows if sent_at is not None]
 
     def get(self, message_id: int) -> OutboxMessage:
         return _message(self._session.get_one(OutboxRow, message_id))

@@ -40,6 +40,7 @@ from domain.postings import PostingKind, Urgency
 from domain.statistics import MunicipalityStats
 from storage.models import (
     AccountRow,
+    DeadLetterRow,
     IdentityRow,
     InboxRow,
     PostingInterestRow,
@@ -81,7 +82,15 @@ class StatsRepository:
             urgent_filled=filled,
             median_time_to_fill=self._median_time_to_fill(key, since, until),
             active_volunteers=self._active_volunteers(key, since, until),
+            set_aside=self._set_aside(key, since, until),
         )
+
+    def _set_aside(self, key: str, since: datetime, until: datetime) -> int:
+        """Dead letters of the municipality's own bot and of the shared bot it also serves."""
+        query = select(func.count()).where(
+            DeadLetterRow.front_end.in_((key, "")), _within(DeadLetterRow.at, since, until)
+        )
+        return int(self._session.scalar(query) or 0)
 
     def _postings(
         self, key: str, since: datetime, until: datetime

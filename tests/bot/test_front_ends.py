@@ -15,7 +15,7 @@ from telegram import Bot, Update, User
 from bot import groups, notify
 from bot.channels.telegram.callbacks import CallbackSigner
 from bot.channels.telegram.updates import translate
-from bot.delivery import OutboxWorker, RateLimits
+from bot.delivery import OutboxWorker, Pace, RateLimits
 from bot.engine import DialogueEngine
 from bot.messages import Incoming, Outgoing
 from domain.actors import Account, Platform, PlatformIdentity
@@ -169,13 +169,17 @@ class _Sender:
 
     sent: list[str] = field(default_factory=list)
     platform: Platform = Platform.TELEGRAM
-    idempotent: bool = False
 
     def is_group(self, chat_id: str) -> bool:
         return False
 
     async def send(
-        self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
+        self,
+        message: Outgoing,
+        *,
+        replaces: str | None = None,
+        transaction_id: str | None = None,
+        pace: Pace | None = None,
     ) -> str | None:
         self.sent.append(message.text)
         return str(len(self.sent))

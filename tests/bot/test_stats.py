@@ -52,6 +52,17 @@ def _month(database: Database) -> None:
     _posting(database, hanna, NOW - 2 * DAY, kind=offer, category=Category.DIGITAL)
     _posting(database, erik, NOW - 2 * DAY, municipality="stolberg", **urgent)
     with database.unit_of_work() as uow:
+        # updates set aside: by the shared bot and Aachen's own (counted), Stolberg's bot, and
+        # one before the month (not counted)
+        for key, front_end, at in (
+            ("1", "", NOW - DAY),
+            ("2", "aachen", NOW - DAY),
+            ("3", "stolberg", NOW - DAY),
+            ("4", "", NOW - 40 * DAY),
+        ):
+            uow.dead_letters.record(
+                platform="telegram", front_end=front_end, update_key=key, reason="x", at=at
+            )
         for helper, answer in ((hanna, "help"), (paul, "not_now")):
             uow.pushes.record_alert(open_need, helper, "urgent", 1.5, NOW - 3 * DAY, wave=0)
             uow.pushes.answer_alert(open_need, helper, answer, NOW - 3 * DAY + timedelta(hours=1))
@@ -80,7 +91,8 @@ def test_an_editor_reads_her_municipalitys_month_in_german(sqlite_database: Data
         ⚡ Dringende Gesuche veröffentlicht: 2
            davon besetzt: 1 (50 %)
            Median bis besetzt: 2 Std.
-        👥 Aktive Freiwillige: 2"""
+        👥 Aktive Freiwillige: 2
+        🧯 Unlesbare Nachrichten beiseitegelegt (nicht beantwortet): 2"""
     )
 
 

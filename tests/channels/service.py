@@ -6,11 +6,18 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,19 +31,30 @@ def shipped_config(tmp_path: Path) -> dict[str, Any]:
 
 
 def start_run(
-    config: dict[str, Any], tmp_path: Path, secrets: dict[str, str]
+    config: dict[str, Any],
+    tmp_path: Path,
+    secrets: dict[str, str],
+    *,
+    log: Path | None = None,
+    name: str = "config.yml",
 ) -> subprocess.Popen[str]:
-    """`python -m bot.cli run` with this config and the secrets in its environment."""
-    path = tmp_path / "config.yml"
+    """`python -m bot.cli run` with this config and the secrets in its environment; its output
+    in pipes, or appended to `log` (a long run would fill a pipe nobody reads)."""
+    path = tmp_path / name
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--config", str(path), "run"],
-        cwd=tmp_path,
-        env={**os.environ, **secrets, "LOG_LEVEL": "INFO"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    output: Any = subprocess.PIPE if log is None else log.open("a", encoding="utf-8")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "--config", str(path), "run"],
+            cwd=tmp_path,
+            env={**os.environ, **secrets, "LOG_LEVEL": "INFO"},
+            stdout=output,
+            stderr=subprocess.STDOUT if log is not None else subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        if log is not None:
+            output.close()  # the child has its own copy
 
 
 def wait_while_running(
@@ -48,3 +66,24 @@ def wait_while_running(
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, what
         time.sleep(0.2)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh database on the TEST_DATABASE_URL server, for processes that configure their
+    own URL (no schema option to pass); dropped afterwards."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL tests: set TEST_DATABASE_URL")
+        pytest.skip("PostgreSQL tests skipped: set TEST_DATABASE_URL")
+    name = f"ehrenamt_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -207,15 +207,14 @@ def test_cancelled_edit_and_lookup_by_key(database: Database) -> None:
         assert uow.outbox.get_by_key("alert:2") is None
 
 
-@pytest.mark.parametrize("resend", [False, True])
-def test_expired_claims_fail_or_go_back(database: Database, resend: bool) -> None:
+def test_expired_claims_go_back_to_be_sent_again(database: Database) -> None:
     expired = _queue(database, "a", "a1", NOW)
     _claim(database, NOW, worker="dead")
     live = _queue(database, "b", "b1", NOW + timedelta(seconds=50))
     _claim(database, NOW + timedelta(seconds=50), worker="alive")
     later = NOW + LEASE + timedelta(seconds=1)
     with database.unit_of_work() as uow:
-        assert uow.outbox.recover_expired("telegram", later, resend=resend) == 1
+        assert uow.outbox.recover_claims("telegram", later) == 1
         uow.commit()
         row = uow.outbox.get(expired)
         assert row.attempts == 1
@@ -223,19 +222,42 @@ def test_expired_claims_fail_or_go_back(database: Database, resend: bool) -> Non
         assert uow.outbox.get(live).status is OutboxStatus.SENDING
         # the dead worker, were it only slow, can no longer touch the row
         assert not uow.outbox.mark_sent(expired, "dead", "x")
-    if resend:
-        assert row.status is OutboxStatus.PENDING
-        assert _claim(database, later, worker="w2") == [expired]
-    else:
-        assert row.status is OutboxStatus.FAILED
-        assert row.last_error == "outcome unknown: worker stopped while sending"
+    assert row.status is OutboxStatus.PENDING
+    assert row.last_error == "outcome unknown: worker stopped while sending; resent"
+    assert _claim(database, later, worker="w2") == [expired]
+
+
+def test_a_new_leader_takes_back_every_other_workers_claim_at_once(database: Database) -> None:
+    theirs = _queue(database, "a", "a1", NOW)
+    _claim(database, NOW, worker="old leader")
+    ours = _queue(database, "b", "b1", NOW)
+    _claim(database, NOW, worker="new leader")
+    with database.unit_of_work() as uow:
+        # long before the lease runs out
+        taken = uow.outbox.recover_claims("telegram", NOW, other_than="new leader")
+        uow.commit()
+        assert taken == 1
+        assert uow.outbox.get(theirs).status is OutboxStatus.PENDING
+        assert uow.outbox.get(ours).status is OutboxStatus.SENDING
+
+
+def test_recent_sends_of_a_front_end(database: Database) -> None:
+    sent = _queue(database, "a", "a1", NOW)
+    _claim(database, NOW, worker="w1")
+    _queue(database, "b", "b1", NOW)  # still pending
+    with database.unit_of_work() as uow:
+        uow.outbox.mark_sent(sent, "w1", "7", at=NOW)
+        uow.commit()
+        assert uow.outbox.recent_sends("telegram", NOW - timedelta(seconds=60)) == [("a", NOW)]
+        assert uow.outbox.recent_sends("telegram", NOW + timedelta(seconds=1)) == []
+        assert uow.outbox.recent_sends("telegram", NOW - timedelta(1), front_end="x") == []
 
 
 def test_recovery_gives_up_after_max_attempts(database: Database) -> None:
     message = _queue(database, "a", "a1", NOW)
     _claim(database, NOW, worker="dead")
     with database.unit_of_work() as uow:
-        uow.outbox.recover_expired("telegram", NOW + 2 * LEASE, resend=True, max_attempts=1)
+        uow.outbox.recover_claims("telegram", NOW + 2 * LEASE, max_attempts=1)
         uow.commit()
         assert uow.outbox.get(message).status is OutboxStatus.FAILED
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from bot.delivery import deliver_due
+from bot.delivery import Pace, deliver_due
 from bot.engine import DialogueEngine
 from bot.messages import Choice, Incoming, Outgoing, SharedLocation
 from domain.actors import Platform
@@ -89,7 +89,6 @@ class ConsoleSender:
     """The terminal as an AsyncSender: no groups, no message ids, so an edit prints anew."""
 
     platform: Platform = Platform.CONSOLE
-    idempotent: bool = False
 
     def __init__(self, session: ConsoleSession, write: Callable[[str], object]) -> None:
         self._session = session
@@ -99,7 +98,12 @@ class ConsoleSender:
         return False
 
     async def send(
-        self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
+        self,
+        message: Outgoing,
+        *,
+        replaces: str | None = None,
+        transaction_id: str | None = None,
+        pace: Pace | None = None,
     ) -> str | None:
         self._session.remember(message)
         self._write(render(message) + "\n\n")

@@ -1,12 +1,13 @@
-"""The Matrix channel: sync intake, handling and delivery in one process (matrix-nio).
+"""The Matrix channel: sync intake (matrix-nio) on the common lifecycle (bot/channels/base.py:
+leadership, handling, delivery).
 
 People talk to the bot in direct rooms: they invite it (a direct chat in Element), it joins and
-greets them. Intake is a sync loop whose token (next_batch) is kept in the database and advanced
-only after the events before it are in the inbox, so a crash means a replay, which the inbox
-recognises by event id, never a loss. Handling runs afterwards (bot/handling.py); replies leave
-through the outbox worker and MatrixSender.
+greets them. Intake is a sync loop: everything one sync brings is recorded in one transaction
+together with the new sync token (next_batch), so a crash means a replay, which the inbox
+recognises by event id, never a loss. An event that cannot be read is set aside as a dead letter
+and the rest of the sync goes on. Replies leave through the outbox worker and MatrixSender.
 
-    Synapse ─▶ /sync ─▶ read events ─▶ inbox (commit) ─▶ sync token (commit)
+    Synapse ─▶ /sync ─▶ read events ─▶ inbox + sync token (one commit)
                                     └─▶ handling ─▶ outbox ─▶ worker ─▶ Synapse
 
 A user's messages, replies and pushes all use the user id as chat id; the sender finds the
@@ -20,7 +21,6 @@ import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -34,26 +34,31 @@ from nio import (
     LoginResponse,
     MatrixRoom,
     MegolmEvent,
-    RoomInfo,
     SyncResponse,
     WhoamiResponse,
 )
 
-from bot.channels.matrix.events import RoomMessage, chosen, read_event
+from bot.channels.base import Channel
+from bot.channels.matrix.events import chosen, read_event
 from bot.channels.matrix.sender import MatrixSender
-from bot.delivery import DeliveryOptions, OutboxWorker
+from bot.delivery import AsyncSender, DeliveryOptions
 from bot.engine import DialogueEngine
-from bot.handling import EntryHandlers, pause_after_failure, retry_unhandled
-from bot.messages import Choice, Incoming, Outgoing
-from domain.actors import Platform, PlatformIdentity
-from storage.records import ChannelCursor
-from storage.unit_of_work import UnitOfWork
+from bot.handling import pause_after_failure
+from bot.intake import (
+    MAX_TRIES,
+    Arrival,
+    DirectChatEnded,
+    DirectChatOpened,
+    DirectMessage,
+    IntakeStalled,
+    SetAside,
+)
+from bot.messages import Incoming
+from domain.actors import Platform
 
 log = logging.getLogger(__name__)
 
 PLATFORM: Final = Platform.MATRIX
-# how far back the answer to a numbered list may look for the list
-_RECENT_MESSAGES: Final = 10
 # Matrix has no "Start" button: joining a direct room says /start for the user
 START_COMMAND: Final = "/start"
 _LEAVING: Final = frozenset({"leave", "ban"})
@@ -86,24 +91,33 @@ def server_of(user_id: str) -> str:
     return user_id.split(":", 1)[1] if ":" in user_id else ""
 
 
-class MatrixChannel:
+class MatrixChannel(Channel):
     """`await channel.start()`, later `await channel.stop()`; both inside one running loop."""
+
+    platform = PLATFORM
 
     def __init__(
         self, engine: DialogueEngine, options: MatrixOptions, delivery: DeliveryOptions
     ) -> None:
         if (options.access_token is None) == (options.password is None):
             raise ValueError("give the Matrix bot either an access token or a password")
-        self.engine = engine
+        super().__init__(
+            engine,
+            delivery,
+            front_end=options.front_end,
+            handling_lanes=options.handling_lanes,
+            retry_unhandled_s=options.retry_unhandled_s,
+            pick=chosen,
+        )
         self.options = options
-        self._delivery = delivery
         self._client: AsyncClient | None = None
-        self._worker: OutboxWorker | None = None
-        self._handlers: EntryHandlers | None = None
-        self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
         self._position: str | None = None
         self._started_ms = 0
+        self._join_failures: dict[str, int] = {}
+
+    @property
+    def bot_name(self) -> str:
+        return f"matrix:{self.options.user_id}"
 
     @property
     def cursor_name(self) -> str:
@@ -117,7 +131,7 @@ class MatrixChannel:
 
     # --- lifecycle -----------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def connect(self) -> None:
         options = self.options
         if options.encryption:
             Path(options.store_path).mkdir(parents=True, exist_ok=True)
@@ -138,60 +152,53 @@ class MatrixChannel:
         self._client = client
         try:
             await self._log_in(client)
-            cursor = await asyncio.to_thread(self._begin_cursor)
-            self._position = cursor.position
-            self._started_ms = int(cursor.started_at.timestamp() * 1000)
-            sender = MatrixSender(client, self._room_of)
-            self._worker = OutboxWorker.for_channel(
-                self.engine.database, sender, self._delivery, options.front_end
-            )
-            self._handlers = EntryHandlers(
-                self.engine, lanes=options.handling_lanes, handled=self._worker.wake
-            )
-            self._stop.clear()
-            self._handlers.start()
-            pending = await asyncio.to_thread(
-                self.engine.handle_pending, PLATFORM, options.front_end
-            )
-            if pending:
-                log.info("handled %d matrix messages left over from the last run", pending)
-            # catch up first, with the rooms' full state: nio must know each room (members,
-            # encryption) before anything is sent into it
-            await self._sync_once(timeout_ms=0, full_state=True)
         except (ClientError, TimeoutError) as error:
-            await self.stop()
+            await self.disconnect()
             raise ConnectionError(
                 f"cannot reach the Matrix homeserver {options.homeserver}: {_describe(error)}"
             ) from None
         except BaseException:
-            await self.stop()
+            await self.disconnect()
             raise
-        self._tasks.append(asyncio.create_task(self._worker.run(self._stop), name="mx-outbox"))
-        retry = retry_unhandled(
-            self.engine,
-            self._handlers,
-            PLATFORM,
-            options.retry_unhandled_s,
-            self._stop,
-            options.front_end,
-        )
-        self._tasks.append(asyncio.create_task(retry, name="mx-retry"))
-        self._tasks.append(asyncio.create_task(self._sync_forever(), name="mx-sync"))
-        log.info("matrix: serving as %s (device %s)", client.user_id, client.device_id)
 
-    async def stop(self) -> None:
-        self._stop.set()
-        syncing = [task for task in self._tasks if task.get_name() == "mx-sync"]
-        for task in syncing:
-            task.cancel()  # a long poll in flight would hold the stop for its whole timeout
-        await asyncio.gather(*syncing, return_exceptions=True)
-        if self._handlers is not None:
-            await self._handlers.stop()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+    async def disconnect(self) -> None:
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+    def sender(self) -> AsyncSender:
+        return MatrixSender(self.client, self._room_of)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        # the sync token as the last leader left it
+        cursor = await asyncio.to_thread(self.intake.begin_cursor, self.cursor_name)
+        self._position = cursor.position
+        self._started_ms = int(cursor.started_at.timestamp() * 1000)
+        # catch up first, with the rooms' full state: nio must know each room (members,
+        # encryption) before anything is sent into it
+        caught_up = False
+        failures = 0
+        while not stop.is_set():
+            try:
+                if caught_up:
+                    await self._sync_once(timeout_ms=self.options.sync_timeout_ms)
+                else:
+                    await self._sync_once(timeout_ms=0, full_state=True)
+                    caught_up = True
+                    self.serving()
+                    log.info(
+                        "matrix: serving as %s (device %s)",
+                        self.client.user_id,
+                        self.client.device_id,
+                    )
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # nothing after the stored token counts as received: the next sync repeats it
+                log.warning("matrix sync failed (%s); trying again", _describe(error))
+                failures = await pause_after_failure(stop, failures)
+                continue
+            failures = 0
 
     async def _log_in(self, client: AsyncClient) -> None:
         options = self.options
@@ -213,27 +220,7 @@ class MatrixChannel:
         if not isinstance(response, LoginResponse):
             raise ValueError(f"the homeserver refused the Matrix login: {response}")
 
-    def _begin_cursor(self) -> ChannelCursor:
-        with self.engine.database.unit_of_work() as uow:
-            cursor = uow.cursors.begin(self.cursor_name)
-            uow.commit()
-        return cursor
-
     # --- intake --------------------------------------------------------------------------
-
-    async def _sync_forever(self) -> None:
-        failures = 0
-        while not self._stop.is_set():
-            try:
-                await self._sync_once(timeout_ms=self.options.sync_timeout_ms)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                # nothing after the stored token counts as received: the next sync repeats it
-                log.warning("matrix sync failed (%s); trying again", _describe(error))
-                failures = await pause_after_failure(self._stop, failures)
-                continue
-            failures = 0
 
     async def _sync_once(self, timeout_ms: int, full_state: bool = False) -> None:
         client = self.client
@@ -245,9 +232,20 @@ class MatrixChannel:
         )
         if not isinstance(response, SyncResponse):
             raise ConnectionError(f"the homeserver refused to sync: {response}")
-        await self._take(response)
-        await asyncio.to_thread(self._advance, response.next_batch)
+        arrivals = await self._take(response)
+        try:
+            recorded = await asyncio.to_thread(
+                self.intake.record, arrivals, (self.cursor_name, response.next_batch)
+            )
+        except IntakeStalled as stalled:
+            self.handle(stalled.recorded)
+            raise
         self._position = response.next_batch
+        self.handle(recorded)
+        for room_id in recorded.ended_rooms:
+            # the user ended the direct chat: the bot leaves it too
+            with contextlib.suppress(ClientError, TimeoutError):
+                await client.room_leave(room_id)
         await self._keep_keys()
 
     def _filter(self) -> dict[str, Any]:
@@ -258,11 +256,6 @@ class MatrixChannel:
                 "ephemeral": {"not_types": ["*"]},
             },
         }
-
-    def _advance(self, position: str) -> None:
-        with self.engine.database.unit_of_work() as uow:
-            uow.cursors.advance(self.cursor_name, position)
-            uow.commit()
 
     async def _keep_keys(self) -> None:
         """What nio's sync_forever does between syncs for end-to-end encryption."""
@@ -277,156 +270,120 @@ class MatrixChannel:
             await client.keys_claim(client.get_users_for_key_claiming())
         await client.send_to_device_messages()
 
-    async def _take(self, response: SyncResponse) -> None:
-        """Record everything the sync brought; raises (and so keeps the token) when the
-        database is away."""
+    async def _take(self, response: SyncResponse) -> list[Arrival]:
+        """What the sync brought, to record; raises (and so keeps the token) when an invite
+        cannot be joined for now."""
+        arrivals: list[Arrival] = []
         for room_id, invite in response.rooms.invite.items():
-            await self._invited(room_id, invite)
+            arrivals.extend(await self._invited(room_id, invite))
         for room_id, info in response.rooms.join.items():
-            await self._room_events(room_id, info)
+            for event in info.timeline.events:
+                arrivals.extend(self._read(room_id, event))
         for room_id in response.rooms.leave:
-            await asyncio.to_thread(self._end_direct_chat, room_id)
+            arrivals.append(DirectChatEnded(f"left:{room_id}", room_id))
+        return arrivals
 
-    async def _invited(self, room_id: str, invite: InviteInfo) -> None:
+    async def _invited(self, room_id: str, invite: InviteInfo) -> list[Arrival]:
         inviter, direct = _invitation(invite.invite_state, self.client.user_id)
         if inviter is None:
-            return
+            return []
         allowed = self.options.allowed_homeservers
         if allowed and server_of(inviter) not in allowed:
             log.info("matrix: declined an invite from a server not allowed (%s)", room_id)
             await self.client.room_leave(room_id)
-            return
+            return []
         if not direct:
             # only direct chats: in a group room the bot would read everyone's messages
             log.info("matrix: declined an invite to a room that is not a direct chat")
             await self.client.room_leave(room_id)
-            return
+            return []
         joined = await self.client.join(room_id)
         if isinstance(joined, JoinError):
             if joined.status_code in _INVITE_GONE:
                 log.info("matrix: the invite to %s is gone (%s)", room_id, joined.status_code)
-                return
+                return []
+            tries = self._join_failures[room_id] = self._join_failures.get(room_id, 0) + 1
+            if tries >= MAX_TRIES:
+                self._join_failures.pop(room_id, None)
+                return [SetAside(f"invite:{room_id}", f"could not join ({joined.status_code})")]
             # raised, so the sync token stays and the invite comes again with the next sync
             raise ConnectionError(f"joining {room_id} failed: {joined}")
+        self._join_failures.pop(room_id, None)
         greeting = Incoming(
             platform=PLATFORM,
             update_id=f"joined:{room_id}",
             user_id=inviter,
             chat_id=inviter,
             text=START_COMMAND,
-            front_end=self.options.front_end,
+            front_end=self.front_end,
         )
-        entry = await asyncio.to_thread(self._record_direct, room_id, inviter, greeting)
-        self._submit(inviter, entry)
+        return [DirectChatOpened(room_id, greeting)]
 
-    async def _room_events(self, room_id: str, info: RoomInfo) -> None:
+    def _read(self, room_id: str, event: object) -> list[Arrival]:
+        """One timeline event as what to record; one that cannot be read is set aside."""
+        source: Mapping[str, Any] = getattr(event, "source", {}) or {}
+        event_id = source.get("event_id") if isinstance(source, Mapping) else None
+        try:
+            return self._arrivals(room_id, event, source)
+        except Exception as error:
+            log.error("matrix: reading an event in %s failed", room_id, exc_info=True)
+            key = event_id if isinstance(event_id, str) else f"{room_id}:unreadable"
+            return [SetAside(key, f"unreadable event ({type(error).__name__})")]
+
+    def _arrivals(self, room_id: str, event: object, source: Mapping[str, Any]) -> list[Arrival]:
         client = self.client
-        for event in info.timeline.events:
-            source: Mapping[str, Any] = getattr(event, "source", {}) or {}
-            sender = source.get("sender")
-            if sender == client.user_id:
-                continue  # the bot's own messages, echoed back
-            timestamp = source.get("origin_server_ts")
-            if isinstance(timestamp, int) and timestamp < self._started_ms:
-                continue  # from before the bot's first start
-            if isinstance(event, MegolmEvent):
-                # keys not (yet) shared with the bot's device; nothing can be read
-                log.warning("matrix: an encrypted event in %s could not be decrypted", room_id)
-                continue
-            if source.get("type") == "m.room.member":
-                await self._membership(room_id, source)
-                continue
-            message = read_event(room_id, source)
-            if message is None:
-                continue
-            room = client.rooms.get(room_id)
-            joined = room.joined_count if room is not None else 0
-            name = room.user_name(message.sender) if room is not None else None
-            entry = await asyncio.to_thread(self._record_message, message, joined, name)
-            self._submit(message.sender, entry)
-
-    async def _membership(self, room_id: str, source: Mapping[str, Any]) -> None:
-        content = source.get("content") or {}
-        if content.get("membership") not in _LEAVING:
-            return
-        left = source.get("state_key")
-        if not isinstance(left, str):
-            return
-        if left == self.client.user_id:
-            await asyncio.to_thread(self._end_direct_chat, room_id)
-            return
-        if await asyncio.to_thread(self._end_direct_chat, room_id, left):
-            # the user ended the direct chat: the bot leaves it too
-            with contextlib.suppress(ClientError, TimeoutError):
-                await self.client.room_leave(room_id)
-
-    def _submit(self, chat_id: str, entry_id: int | None) -> None:
-        if entry_id is not None and self._handlers is not None:
-            self._handlers.submit(chat_id, entry_id)
-
-    # --- the database side of intake (in worker threads) -----------------------------------
-
-    def _record_direct(self, room_id: str, user_id: str, incoming: Incoming) -> int | None:
-        with self.engine.database.unit_of_work() as uow:
-            identity = uow.identities.get_or_create(PlatformIdentity(PLATFORM, user_id))
-            uow.identities.set_direct_chat(identity.id, room_id)
-            uow.identities.mark_reachable(identity.id)
-            uow.commit()
-        return self.engine.receive(incoming)
-
-    def _record_message(
-        self, message: RoomMessage, joined_members: int, user_name: str | None
-    ) -> int | None:
-        """Inbox the message of a direct room; None for what is not answered (a message in a
-        room that is not the sender's direct chat, a reaction that picks nothing, a replay)."""
-        with self.engine.database.unit_of_work() as uow:
-            identity = uow.identities.get_or_create(PlatformIdentity(PLATFORM, message.sender))
-            if identity.direct_chat_id != message.room_id:
-                if joined_members > 2 or joined_members == 0:
-                    return None  # a group room, or one the bot no longer knows
-                # a two-person room the database did not know as direct (restored data)
-                uow.identities.set_direct_chat(identity.id, message.room_id)
-            if identity.unreachable:
-                uow.identities.mark_reachable(identity.id)
-            choice = _answer(uow, message, identity.id, self.options.front_end)
-            uow.commit()
-        if message.reaction_to is not None and choice is None:
-            return None  # a 👍 on a message is not something to answer
+        sender = source.get("sender")
+        if sender == client.user_id:
+            return []  # the bot's own messages, echoed back
+        timestamp = source.get("origin_server_ts")
+        if isinstance(timestamp, int) and timestamp < self._started_ms:
+            return []  # from before the bot's first start
+        if isinstance(event, MegolmEvent):
+            # keys not (yet) shared with the bot's device; nothing can be read
+            log.warning("matrix: an encrypted event in %s could not be decrypted", room_id)
+            return []
+        if source.get("type") == "m.room.member":
+            return self._membership(room_id, source)
+        message = read_event(room_id, source)
+        if message is None:
+            return []
+        room = client.rooms.get(room_id)
         incoming = Incoming(
             platform=PLATFORM,
             update_id=message.event_id,
             user_id=message.sender,
             chat_id=message.sender,
-            text=None if choice is not None else message.text,
+            text=message.text,
             location=message.location,
-            choice=choice,
             message_id=message.event_id,
-            user_name=user_name,
+            user_name=room.user_name(message.sender) if room is not None else None,
             unsupported=message.unsupported,
-            front_end=self.options.front_end,
+            front_end=self.front_end,
         )
-        return self.engine.receive(incoming)
+        return [
+            DirectMessage(
+                incoming,
+                room_id,
+                room_members=room.joined_count if room is not None else 0,
+                refers_to=message.reaction_to or message.in_reply_to,
+                reaction=message.reaction_key if message.reaction_to else None,
+            )
+        ]
 
-    def _end_direct_chat(self, room_id: str, partner: str | None = None) -> bool:
-        """The direct chat in this room is over (the bot left or was removed, or `partner`
-        left): nobody there can be reached any more. True when someone's chat ended."""
-        ended = False
-        with self.engine.database.unit_of_work() as uow:
-            for identity in uow.identities.with_direct_chat(PLATFORM.value, room_id):
-                if partner is None or identity.external_id == partner:
-                    uow.identities.set_direct_chat(identity.id, None)
-                    uow.identities.mark_unreachable(identity.id, datetime.now(UTC))
-                    ended = True
-            uow.commit()
-        return ended
+    def _membership(self, room_id: str, source: Mapping[str, Any]) -> list[Arrival]:
+        content = source.get("content") or {}
+        if not isinstance(content, Mapping) or content.get("membership") not in _LEAVING:
+            return []
+        left = source.get("state_key")
+        if not isinstance(left, str):
+            return []
+        key = str(source.get("event_id") or f"left:{room_id}:{left}")
+        if left == self.client.user_id:
+            return [DirectChatEnded(key, room_id)]
+        return [DirectChatEnded(key, room_id, partner=left)]
 
     async def _room_of(self, user_id: str) -> str | None:
-        def lookup() -> str | None:
-            with self.engine.database.unit_of_work() as uow:
-                identity = uow.identities.find(PlatformIdentity(PLATFORM, user_id))
-                return identity.direct_chat_id if identity else None
-
-        recorded = await asyncio.to_thread(lookup)
+        recorded = await asyncio.to_thread(self.intake.direct_room, user_id)
         return self._own_room(user_id, recorded)
 
     def _own_room(self, user_id: str, recorded: str | None) -> str | None:
@@ -453,35 +410,6 @@ def _invitation(state: Sequence[object], bot_user_id: str | None) -> tuple[str |
         if event.state_key == bot_user_id and event.membership == "invite":
             return event.sender, bool(content.get("is_direct"))
     return None, False
-
-
-def _answer(uow: UnitOfWork, message: RoomMessage, identity_id: int, front_end: str) -> str | None:
-    """The payload a number, an option's text or a number-emoji reaction picks, from the list
-    it answers: the reacted-to or replied-to message, else the newest list this bot (this
-    front end) sent since the user last wrote (or its newest message at all)."""
-    chat_id = message.sender
-    target = message.reaction_to or message.in_reply_to
-    answer = message.reaction_key if message.reaction_to else message.text
-    if target is not None:
-        sent = uow.outbox.sent_as(PLATFORM.value, chat_id, target)
-        return chosen(answer, _choices_of(sent.payload)) if sent else None
-    if not message.text:
-        return None
-    recent = uow.outbox.recent_sent(PLATFORM.value, chat_id, _RECENT_MESSAGES, front_end=front_end)
-    since = uow.inbox.last_received_at(identity_id)
-    since_last = [m for m in recent if since is None or m.created_at > since] or recent[:1]
-    for sent in since_last:
-        choices = _choices_of(sent.payload)
-        if choices:
-            return chosen(message.text, choices)
-    return None
-
-
-def _choices_of(payload: Mapping[str, Any]) -> tuple[Choice, ...]:
-    try:
-        return Outgoing.from_payload(dict(payload)).choices
-    except (KeyError, TypeError, ValueError):
-        return ()
 
 
 def _describe(error: BaseException) -> str:

@@ -3,8 +3,8 @@
 A user's direct chat is addressed by their user id ("@anna:example.org", as the pushes do) and
 sent to the direct room the channel recorded for them; a room id ("!…") is used as it is. Every
 event goes out under a transaction id derived from the outbox row's, which Matrix accepts once
-per device: a retry after a lost answer cannot post twice, so the outbox may resend freely
-(`idempotent`). Pacing and retries are the outbox's: nio is configured not to retry."""
+per device: a retry after a lost answer cannot post twice, so a resend after a crash never
+duplicates here. Pacing and retries are the outbox's: nio is configured not to retry."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from nio import AsyncClient, ErrorResponse, RoomSendResponse
 from nio.exceptions import LocalProtocolError, SendRetryError
 
 from bot.channels.matrix.render import edit_content, location_content, message_content
-from bot.delivery import AsyncSender, RetryLater, Undeliverable
+from bot.delivery import AsyncSender, Pace, RetryLater, Undeliverable
 from bot.messages import Outgoing
 from domain.actors import Platform
 
@@ -33,7 +33,6 @@ RoomOf = Callable[[str], Awaitable[str | None]]
 
 class MatrixSender:
     platform: Platform = Platform.MATRIX
-    idempotent: bool = True
 
     def __init__(self, client: AsyncClient, room_of: RoomOf) -> None:
         self._client = client
@@ -43,7 +42,12 @@ class MatrixSender:
         return chat_id.startswith("!")  # a room addressed as such; users are "@…"
 
     async def send(
-        self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
+        self,
+        message: Outgoing,
+        *,
+        replaces: str | None = None,
+        transaction_id: str | None = None,
+        pace: Pace | None = None,
     ) -> str | None:
         room_id = message.chat_id
         if room_id.startswith("@"):
@@ -59,6 +63,8 @@ class MatrixSender:
             return replaces
         event_id = await self._post(room_id, content, f"{base}.text")
         if message.location is not None:
+            if pace is not None:
+                await pace()  # an event of its own: it counts against the limits
             # a failure here raises: the retry resends the text under the same transaction id,
             # which the homeserver recognises, so only the location goes out anew
             await self._post(room_id, location_content(message.location), f"{base}.place")

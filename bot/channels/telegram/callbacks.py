@@ -31,7 +31,9 @@ class CallbackSigner:
         return cls(hmac.new(token.encode("utf-8"), _KEY_CONTEXT, hashlib.sha256).digest())
 
     def _mac(self, chat_id: str, payload: str) -> str:
-        digest = hmac.new(self._key, f"{chat_id}\n{payload}".encode(), hashlib.sha256).digest()
+        digest = hmac.new(
+            self._key, f"{chat_id}\n{payload}".encode("utf-8", "surrogatepass"), hashlib.sha256
+        ).digest()
         return base64.urlsafe_b64encode(digest).decode("ascii")[:MAC_CHARS]
 
     def sign(self, chat_id: str, payload: str) -> str:
@@ -49,6 +51,9 @@ class CallbackSigner:
         payload, separator, mac = data.rpartition(SEPARATOR)
         if not separator or not payload or len(mac) != MAC_CHARS:
             return None
-        if not hmac.compare_digest(mac, self._mac(chat_id, payload)):
+        # compared as bytes: compare_digest raises on str with non-ASCII characters, and the
+        # data is whatever a client chose to send
+        given = mac.encode("utf-8", "surrogatepass")
+        if not hmac.compare_digest(given, self._mac(chat_id, payload).encode("ascii")):
             return None
         return payload

@@ -1,14 +1,16 @@
-"""The Telegram channel: intake (long polling or webhook), handling, and delivery in one process.
+"""The Telegram channel: intake by long polling or webhook, on the common lifecycle
+(bot/channels/base.py: leadership, handling, delivery).
 
 python-telegram-bot's `Application` provides the bot (built with `updater(None)`), but intake is
 ours: PTB's Updater confirms an update when it enters its in-memory queue, and its webhook
-answers 200 before processing, so a crash would lose updates. Here an update is acknowledged
-only after it is recorded in the inbox — by asking getUpdates for the next offset, or by
-answering the webhook request 200 — and a replayed update_id is recognised there and handled
-once. Handling runs afterwards (bot/handling.py), replies leave through the outbox worker.
+answers 200 before processing, so a crash would lose updates. Here a whole getUpdates batch is
+recorded in one transaction and only then acknowledged, by asking for the next offset (a
+webhook request: answered 200 once recorded); a replayed update_id is recognised by the inbox
+and handled once. An update PTB cannot parse, or that cannot be recorded while the database is
+there, is set aside as a dead letter and acknowledged: it never holds up those behind it.
 
-    Telegram ─▶ getUpdates / webhook ─▶ translate ─▶ inbox (commit) ─▶ acknowledge
-                                                   └─▶ handling ─▶ outbox ─▶ worker ─▶ Telegram
+    Telegram ─▶ getUpdates / webhook ─▶ parse, translate ─▶ inbox (one commit) ─▶ acknowledge
+                                                         └─▶ handling ─▶ outbox ─▶ worker
 """
 
 from __future__ import annotations
@@ -17,17 +19,17 @@ import asyncio
 import contextlib
 import logging
 import warnings
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from telegram import Bot, ChatMember, Update
-from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import groups
+from bot.channels.base import Channel
 from bot.channels.telegram.callbacks import CallbackSigner
 from bot.channels.telegram.commands import editor_chats, register_commands
 from bot.channels.telegram.sender import (
@@ -37,15 +39,16 @@ from bot.channels.telegram.sender import (
     guard_logs,
     http_request,
 )
-from bot.channels.telegram.updates import ALLOWED_UPDATES, MembershipChange, translate
+from bot.channels.telegram.updates import ALLOWED_UPDATES, Translated, translate, update_key
 from bot.channels.telegram.webhook import WebhookServer
-from bot.delivery import DeliveryOptions, OutboxWorker
+from bot.delivery import AsyncSender, DeliveryOptions
 from bot.engine import DialogueEngine
 from bot.flows.groups import ADMIN_ONLY
-from bot.handling import EntryHandlers, pause_after_failure, retry_unhandled
+from bot.handling import pause_after_failure
 from bot.i18n import translator
+from bot.intake import Arrival, IntakeStalled, SetAside
 from bot.messages import Incoming
-from domain.actors import Platform, PlatformIdentity
+from domain.actors import Platform
 
 log = logging.getLogger(__name__)
 
@@ -77,26 +80,27 @@ class TelegramOptions:
     register_commands: bool = True
 
 
-class TelegramChannel:
+class TelegramChannel(Channel):
     """`await channel.start()`, later `await channel.stop()`; both inside one running loop."""
+
+    platform = Platform.TELEGRAM
 
     def __init__(
         self, engine: DialogueEngine, options: TelegramOptions, delivery: DeliveryOptions
     ) -> None:
-        self.engine = engine
+        super().__init__(
+            engine,
+            delivery,
+            front_end=options.front_end,
+            handling_lanes=options.handling_lanes,
+            retry_unhandled_s=options.retry_unhandled_s,
+        )
         self.options = options
-        self._delivery = delivery
         guard_logs(options.token)
         self._signer = CallbackSigner.for_token(options.token)
         self._application: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self._worker: OutboxWorker | None = None
-        self._handlers: EntryHandlers | None = None
-        self._webhook: WebhookServer | None = None
-        self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
         self._offset = 0
-
-    # --- lifecycle -----------------------------------------------------------------------
+        self._taps: set[asyncio.Task[None]] = set()  # button taps being acknowledged
 
     @property
     def bot(self) -> Bot:
@@ -105,7 +109,14 @@ class TelegramChannel:
         bot: Bot = self._application.bot
         return bot
 
-    async def start(self) -> None:
+    @property
+    def bot_name(self) -> str:
+        # the token's first part is the bot's id: what Telegram's limits and pollers go by
+        return f"telegram:{self.options.token.split(':', 1)[0]}"
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def connect(self) -> None:
         options = self.options
         application = (
             ApplicationBuilder()
@@ -126,126 +137,176 @@ class TelegramChannel:
             await application.initialize()  # getMe: checks the token
         except InvalidToken:
             raise ValueError("Telegram rejected the bot token") from None
+        except NetworkError as error:
+            raise ConnectionError(
+                f"cannot reach the Telegram Bot API at {options.base_url}: {error}"
+            ) from None
         self._application = application
-        sender = TelegramSender(options.token, bot=application.bot, signer=self._signer)
-        self._worker = OutboxWorker.for_channel(
-            self.engine.database, sender, self._delivery, options.front_end
-        )
-        self._handlers = EntryHandlers(
-            self.engine, lanes=options.handling_lanes, handled=self._worker.wake
-        )
-        if options.register_commands:
-            settings = self.engine.settings
-            editors = [
-                *settings.superadmins,
-                *(e for m in settings.municipalities for e in m.editors),
-            ]
-            await register_commands(application.bot, editor_chats(editors))
-        # what was recorded but not handled before the last stop (or crash) comes first
-        pending = await asyncio.to_thread(
-            self.engine.handle_pending, Platform.TELEGRAM, options.front_end
-        )
-        if pending:
-            log.info("handled %d telegram messages left over from the last run", pending)
-        self._stop.clear()
-        self._handlers.start()
-        self._tasks.append(asyncio.create_task(self._worker.run(self._stop), name="tg-outbox"))
-        retry = retry_unhandled(
-            self.engine,
-            self._handlers,
-            Platform.TELEGRAM,
-            options.retry_unhandled_s,
-            self._stop,
-            options.front_end,
-        )
-        self._tasks.append(asyncio.create_task(retry, name="tg-retry"))
-        if options.webhook is None:
-            await application.bot.delete_webhook()
-            self._tasks.append(asyncio.create_task(self._poll(), name="tg-polling"))
-        else:
-            hook = options.webhook
-            self._webhook = WebhookServer(
-                self._accept_json,
-                secret=hook.secret_token,
-                path=hook.path,
-                listen=hook.listen,
-                port=hook.port,
-            )
-            await self._webhook.start()
-            await application.bot.set_webhook(
-                hook.public_url,
-                secret_token=hook.secret_token,
-                allowed_updates=list(ALLOWED_UPDATES),
-            )
-        log.info(
-            "telegram: serving as @%s%s",
-            application.bot.username,
-            f" (front end of {options.front_end})" if options.front_end else "",
-        )
 
-    async def stop(self) -> None:
-        self._stop.set()
-        if self._webhook is not None:
-            await self._webhook.stop()
-            self._webhook = None
-        polling = [task for task in self._tasks if task.get_name() == "tg-polling"]
-        for task in polling:
-            task.cancel()  # a long poll in flight would hold the stop for its whole timeout
-        await asyncio.gather(*polling, return_exceptions=True)
-        if self._handlers is not None:
-            await self._handlers.stop()
-        if self._application is not None and self.options.webhook is None and self._offset:
-            # confirm what was recorded, so the next start is not sent it again
-            with contextlib.suppress(TelegramError):
-                await self._get_updates(timeout_s=0, limit=1)
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+    async def disconnect(self) -> None:
+        if self._taps:
+            await asyncio.gather(*self._taps, return_exceptions=True)
         if self._application is not None:
             await self._application.shutdown()
             self._application = None
 
+    def sender(self) -> AsyncSender:
+        return TelegramSender(self.options.token, bot=self.bot, signer=self._signer)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        if self.options.register_commands:
+            await self._register_commands()
+        hook = self.options.webhook
+        if hook is None:
+            if await self._until_done(self.bot.delete_webhook, stop):
+                await self._poll(stop)
+            return
+        server = WebhookServer(
+            self._accept_json,
+            secret=hook.secret_token,
+            path=hook.path,
+            listen=hook.listen,
+            port=hook.port,
+        )
+        await server.start()
+        try:
+
+            async def set_webhook() -> object:
+                return await self.bot.set_webhook(
+                    hook.public_url,
+                    secret_token=hook.secret_token,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+
+            if await self._until_done(set_webhook, stop):
+                self._serving()
+                await stop.wait()
+        finally:
+            await server.stop()
+
+    async def _until_done(self, call: Callable[[], Awaitable[object]], stop: asyncio.Event) -> bool:
+        """Try a call Telegram must take before updates flow until it works; False: stopped."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                await call()
+            except TelegramError as error:
+                log.warning("telegram: preparing to receive updates failed: %s", error)
+                failures = await pause_after_failure(stop, failures)
+                continue
+            return True
+        return False
+
+    async def _register_commands(self) -> None:
+        settings = self.engine.settings
+        editors = [*settings.superadmins, *(e for m in settings.municipalities for e in m.editors)]
+        try:
+            await register_commands(self.bot, editor_chats(editors))
+        except TelegramError as error:
+            log.warning("telegram: setting the command menus failed: %s", error)
+
+    def _serving(self) -> None:
+        log.info("telegram: serving as @%s%s", self.bot.username, _whose(self.front_end))
+        self.serving()
+
     # --- intake --------------------------------------------------------------------------
 
-    async def _poll(self) -> None:
+    async def _poll(self, stop: asyncio.Event) -> None:
+        self._serving()
         failures = 0
-        while not self._stop.is_set():
-            try:
-                raw = await self._get_updates()
-            except InvalidToken:
-                log.error("telegram rejected the bot token; polling stops")
-                return
-            except Conflict as error:
-                # another process polls with this token, or a webhook is set
-                log.error("telegram polling conflict: %s", error)
-                failures = await pause_after_failure(self._stop, failures)
-                continue
-            except TelegramError as error:
-                log.warning("telegram getUpdates failed: %s", error)
-                failures = await pause_after_failure(self._stop, failures)
-                continue
-            failures = 0
-            for body in raw:
-                update_id = body.get("update_id") if isinstance(body, dict) else None
-                if not isinstance(update_id, int):
-                    log.error("telegram sent an update without an id; skipped")
-                    continue
+        try:
+            while not stop.is_set():
                 try:
-                    update = Update.de_json(body, self.bot)
-                except Exception:
-                    # one update PTB cannot read must not block all that follow: skipped, and
-                    # only its id logged (its content is personal data)
-                    log.exception("telegram update %s could not be parsed; skipped", update_id)
-                    self._offset = update_id + 1
+                    raw = await self._get_updates()
+                except InvalidToken:
+                    log.error("telegram rejected the bot token; polling stops")
+                    return
+                except Conflict as error:
+                    log.error(
+                        "telegram: getUpdates refused (%s). Only one program may poll a bot: "
+                        "another one polls this token, or a webhook is set for it",
+                        error,
+                    )
+                    failures = await pause_after_failure(stop, failures)
                     continue
-                try:
-                    await self.accept(update)
-                except Exception:
-                    # not recorded: the next getUpdates starts at this update again
-                    log.exception("telegram update %s could not be recorded", update_id)
-                    failures = await pause_after_failure(self._stop, failures)
-                    break
-                # the next getUpdates with this offset confirms the update to Telegram
-                self._offset = update_id + 1
+                except TelegramError as error:
+                    log.warning("telegram getUpdates failed: %s", error)
+                    failures = await pause_after_failure(stop, failures)
+                    continue
+                if raw and not await self._take(raw):
+                    failures = await pause_after_failure(stop, failures)
+                    continue
+                failures = 0
+        finally:
+            if stop.is_set() and self._offset:
+                # confirm what was recorded, so the next start is not sent it again
+                with contextlib.suppress(TelegramError):
+                    await self._get_updates(timeout_s=0, limit=1)
+
+    async def _take(self, raw: Sequence[Any]) -> bool:
+        """Record one getUpdates batch and acknowledge it; False when it could not be recorded
+        (the next getUpdates brings it again)."""
+        arrivals: list[Arrival] = []
+        last = None
+        for body in raw:
+            update_id = body.get("update_id") if isinstance(body, dict) else None
+            if not isinstance(update_id, int):
+                log.error("telegram sent an update without an id; skipped")
+                continue
+            last = update_id if last is None else max(last, update_id)
+            arrivals.extend(await self._read(body, update_id))
+        try:
+            recorded = await asyncio.to_thread(self.intake.record, arrivals)
+        except IntakeStalled as stalled:
+            self.handle(stalled.recorded)
+            log.warning("telegram updates could not be recorded (%s); trying again", stalled)
+            return False
+        if last is not None:
+            # the next getUpdates with this offset confirms the batch to Telegram
+            self._offset = last + 1
+        self.handle(recorded)
+        return True
+
+    async def _read(self, body: dict[str, Any], update_id: int) -> list[Arrival]:
+        """What one update brings to record; an update that cannot be read is set aside (its
+        id and the kind of failure only: its content is personal data)."""
+        key = update_key(self.bot.id, update_id)
+        try:
+            update = Update.de_json(body, self.bot)
+        except Exception as error:
+            return [SetAside(key, f"unreadable update ({type(error).__name__})")]
+        try:
+            translated = translate(update, self.bot.bot, self._signer, self.front_end)
+        except Exception as error:
+            log.error("telegram update %s: translating it failed", update_id, exc_info=True)
+            return [SetAside(key, f"update not understood ({type(error).__name__})")]
+        return await self._arrivals(update, translated)
+
+    async def _arrivals(self, update: Update, translated: Translated) -> list[Arrival]:
+        if translated.callback_query_id is not None:
+            query = update.callback_query
+            language = query.from_user.language_code if query else None
+            self._acknowledge_tap(translated.callback_query_id, translated.expired_button, language)
+        arrivals: list[Arrival] = []
+        if translated.membership is not None:
+            arrivals.append(translated.membership)
+        incoming = translated.incoming
+        if incoming is not None:
+            command = incoming.command
+            if incoming.group is not None and command is not None and command[0] in ADMIN_ONLY:
+                incoming = await self._with_admin_status(incoming)
+            arrivals.append(incoming)
+        return arrivals
+
+    async def _accept_json(self, body: dict[str, Any] | None, digest: str) -> None:
+        """A webhook request: recorded (or set aside) before it is answered 200; raises when
+        it could not be, so Telegram sends it again."""
+        update_id = None if body is None else body.get("update_id")
+        if body is None or not isinstance(update_id, int):
+            arrivals: list[Arrival] = [SetAside(f"body:{digest}", "not an update")]
+        else:
+            arrivals = await self._read(body, update_id)
+        self.handle(await asyncio.to_thread(self.intake.record, arrivals))
 
     async def _get_updates(self, timeout_s: int | None = None, limit: int = 100) -> list[Any]:
         """getUpdates as raw JSON: Bot.get_updates parses the whole batch at once, so one
@@ -267,31 +328,11 @@ class TelegramChannel:
             )
         return raw if isinstance(raw, list) else []
 
-    async def _accept_json(self, body: dict[str, Any]) -> None:
-        update = Update.de_json(body, self.bot)
-        await self.accept(update)
-
-    async def accept(self, update: Update) -> None:
-        """Record one update (in the inbox, or as a membership change) and queue its handling;
-        returns once what must survive a crash is committed."""
-        translated = translate(update, self.bot.bot, self._signer, self.options.front_end)
-        if translated.callback_query_id is not None:
-            query = update.callback_query
-            language = query.from_user.language_code if query else None
-            await self._answer_tap(
-                translated.callback_query_id, translated.expired_button, language
-            )
-        if translated.membership is not None:
-            await asyncio.to_thread(self._record_membership, translated.membership)
-        incoming = translated.incoming
-        if incoming is None:
-            return
-        command = incoming.command
-        if incoming.group is not None and command is not None and command[0] in ADMIN_ONLY:
-            incoming = await self._with_admin_status(incoming)
-        entry_id = await asyncio.to_thread(self.engine.receive, incoming)
-        if entry_id is not None and self._handlers is not None:
-            self._handlers.submit(incoming.chat_id, entry_id)
+    def _acknowledge_tap(self, query_id: str, expired: bool, language: str | None) -> None:
+        """Stop the tapped button's spinner, off the fetch path."""
+        task = asyncio.create_task(self._answer_tap(query_id, expired, language))
+        self._taps.add(task)
+        task.add_done_callback(self._taps.discard)
 
     async def _answer_tap(self, query_id: str, expired: bool, language: str | None) -> None:
         text = None
@@ -315,19 +356,6 @@ class TelegramChannel:
             admin = None
         return replace(incoming, group=replace(incoming.group, sender_is_admin=admin))
 
-    def _record_membership(self, change: MembershipChange) -> None:
-        front_end = self.options.front_end
-        with self.engine.database.unit_of_work() as uow:
-            if change.group:
-                if not change.present:
-                    groups.bot_removed(uow, Platform.TELEGRAM, change.chat_id, front_end)
-            else:
-                identity = uow.identities.find(PlatformIdentity(Platform.TELEGRAM, change.user_id))
-                if identity is None:
-                    return  # someone the bot never talked to: nothing to note, nothing stored
-                # (un)blocking this bot matters only while it is the bot the user talks to
-                if change.present:
-                    uow.identities.mark_reachable(identity.id, via=front_end)
-                else:
-                    uow.identities.mark_unreachable(identity.id, datetime.now(UTC), via=front_end)
-            uow.commit()
+
+def _whose(front_end: str) -> str:
+    return f" (front end of {front_end})" if front_end else ""

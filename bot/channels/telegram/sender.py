@@ -36,7 +36,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.callbacks import MAX_CALLBACK_DATA_BYTES, CallbackSigner
 from bot.channels.telegram.redaction import guard_token
-from bot.delivery import AsyncSender, RetryLater, Undeliverable
+from bot.delivery import AsyncSender, Pace, RetryLater, Undeliverable
 from bot.messages import Choice, Outgoing
 from domain.actors import Platform
 
@@ -141,6 +141,10 @@ def _chat_id(chat_id: str) -> int | str:
     return int(chat_id) if _INTEGER.fullmatch(chat_id) else chat_id
 
 
+async def _unpaced() -> None:
+    """No limits to keep (a sender used on its own, as in the tests of rendering)."""
+
+
 def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
@@ -151,8 +155,6 @@ class TelegramSender:
     `base_url`/`base_file_url` point it at a stand-in (`f"{root}/bot"`, `f"{root}/file/bot"`)."""
 
     platform: Platform = Platform.TELEGRAM
-    # a send whose answer was lost may have gone out: resending can duplicate it
-    idempotent: bool = False
 
     def __init__(
         self,
@@ -212,7 +214,12 @@ class TelegramSender:
         return chat_id.startswith(("-", "@"))
 
     async def send(
-        self, message: Outgoing, *, replaces: str | None = None, transaction_id: str | None = None
+        self,
+        message: Outgoing,
+        *,
+        replaces: str | None = None,
+        transaction_id: str | None = None,
+        pace: Pace | None = None,
     ) -> str | None:
         # ValueError before anything goes out
         links = any(choice.opens_private for choice in message.choices)
@@ -235,7 +242,7 @@ class TelegramSender:
                 message_id = str(sent.message_id)
         except TelegramError as error:
             raise self._translate(error) from self._cause(error)
-        await self._follow_ups(message, chat_id, edited=edited)
+        await self._follow_ups(message, chat_id, edited=edited, pace=pace or _unpaced)
         return message_id
 
     async def _edit(
@@ -265,8 +272,11 @@ class TelegramSender:
             raise
         return replaces
 
-    async def _follow_ups(self, message: Outgoing, chat_id: int | str, *, edited: bool) -> None:
-        """The parts Telegram cannot attach to the text message.
+    async def _follow_ups(
+        self, message: Outgoing, chat_id: int | str, *, edited: bool, pace: Pace
+    ) -> None:
+        """The parts Telegram cannot attach to the text message, each a send of its own that
+        counts against the chat's limit.
 
         The text already went out, so a failure here is logged rather than raised: a RetryLater
         would make the outbox send the text a second time."""
@@ -274,6 +284,7 @@ class TelegramSender:
             # an edited message keeps the venue sent with the original
             if message.location is not None and not edited:
                 pin = message.location
+                await pace()
                 await self._bot.send_venue(
                     chat_id,
                     latitude=pin.point.lat,
@@ -284,6 +295,7 @@ class TelegramSender:
             # one reply_markup per message: with choices (or an edit, which cannot carry a
             # reply keyboard) the location request needs a message of its own
             if message.request_location and (message.choices or edited):
+                await pace()
                 await self._bot.send_message(
                     chat_id, LOCATION_BUTTON_LABEL, reply_markup=_location_keyboard()
                 )

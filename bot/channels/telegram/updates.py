@@ -17,6 +17,7 @@ from telegram import Chat, ChatMember, MaybeInaccessibleMessage, Message, Update
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.callbacks import CallbackSigner
+from bot.intake import MembershipChange
 from bot.messages import GroupChat, Incoming, SharedLocation
 from domain.actors import Platform
 from domain.errors import ValidationError
@@ -27,16 +28,6 @@ ALLOWED_UPDATES: Final = ("message", "edited_message", "callback_query", "my_cha
 GROUP_TYPES: Final = frozenset({Chat.GROUP, Chat.SUPERGROUP})
 # the bot is gone from a chat (or blocked by the user, in a private one)
 _GONE: Final = frozenset({ChatMember.LEFT, ChatMember.BANNED})
-
-
-@dataclass(frozen=True, slots=True)
-class MembershipChange:
-    """The bot's own membership changed: a user blocked/unblocked it, a group added/removed it."""
-
-    chat_id: str
-    user_id: str  # who did it
-    group: bool
-    present: bool  # False: blocked, or removed from the group
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +62,7 @@ def _translate(update: Update, bot: User, signer: CallbackSigner) -> Translated:
         return Translated(
             key,
             membership=MembershipChange(
+                key=key,
                 chat_id=str(member.chat.id),
                 user_id=str(member.from_user.id),
                 group=member.chat.type != Chat.PRIVATE,

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import socket
 from dataclasses import replace
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from bot.channels.telegram.channel import TelegramChannel, WebhookOptions
 from bot.delivery import DeliveryOptions
 from bot.engine import DialogueEngine
-from bot.messages import Incoming
+from bot.intake import Recorded
 from domain.actors import Platform, PlatformIdentity
 from storage.unit_of_work import Database
 from tests.bot.chat import NOW, SETTINGS, Chat, make_engine, squash
@@ -33,25 +34,23 @@ class SimulatedCrash(BaseException):
     """The process dies: not an Exception, so nothing on the way catches it."""
 
 
-class CrashAfterInbox(DialogueEngine):
-    def receive(self, incoming: Incoming) -> int | None:
-        entry_id = super().receive(incoming)
-        raise SimulatedCrash(entry_id)
-
-
 def test_a_crash_right_after_the_inbox_write_loses_nothing_and_answers_once(
     engine: DialogueEngine,
 ) -> None:
-    crashing = CrashAfterInbox(engine.database, engine.settings, engine.interpreter)
-
     async def scenario() -> None:
         async with TelegramStandin(TOKEN) as api:
-            first = TelegramChannel(crashing, options(api), DeliveryOptions(FAST))
+            first = TelegramChannel(engine, options(api), DeliveryOptions(FAST))
+            record = first.intake.record
+
+            def crash_after_recording(*arguments: Any) -> Recorded:
+                raise SimulatedCrash(record(*arguments))
+
+            first.intake.record = crash_after_recording  # type: ignore[method-assign]
             await first.start()
             api.push_text(ANNA, "/start", user_id=ANNA, first_name="Anna")
-            polling = next(t for t in first._tasks if t.get_name() == "tg-polling")
+            assert first._term is not None
             with pytest.raises(SimulatedCrash):
-                await asyncio.wait_for(polling, 5)
+                await asyncio.wait_for(first._term.tasks["serving"], 5)
             await first.stop()  # what is left of the process goes away
             with engine.database.unit_of_work() as uow:
                 assert len(uow.inbox.unhandled("telegram")) == 1  # recorded, not handled

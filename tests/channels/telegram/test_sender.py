@@ -9,13 +9,15 @@ import pytest
 
 from bot.channels.telegram.callbacks import CallbackSigner
 from bot.channels.telegram.sender import LOCATION_BUTTON_LABEL, TelegramSender, fit_text
-from bot.delivery import RetryLater, Undeliverable
+from bot.delivery import OutboxWorker, RateLimits, RetryLater, Undeliverable
 from bot.messages import Choice, LocationPin, Outgoing
 from domain.actors import Platform
 from domain.places import GeoPoint
+from storage.unit_of_work import Database
 from tests.channels.telegram.support import TOKEN, run, standin_and_sender
 from tools.telegram_standin import TelegramStandin
 
+TELEGRAM = RateLimits(messages_per_second=25, per_chat_per_second=1, per_group_per_minute=20)
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 CHOICES = (Choice("Ich helfe", "help:17"), Choice("Nicht jetzt", "later:17"))
@@ -24,7 +26,6 @@ CHOICES = (Choice("Ich helfe", "help:17"), Choice("Nicht jetzt", "later:17"))
 def test_the_sender_describes_telegram() -> None:
     sender = TelegramSender(TOKEN)
     assert sender.platform is Platform.TELEGRAM
-    assert sender.idempotent is False
     assert sender.is_group("-100123")
     assert sender.is_group("-5")
     assert sender.is_group("@verein")
@@ -336,3 +337,31 @@ def test_the_token_never_reaches_an_error_or_a_log_line(
         assert TOKEN not in f"{error!s}{error!r}"
         cause = error.__cause__
         assert cause is None or TOKEN not in f"{cause!s}{cause!r}"
+
+
+def test_the_location_keyboard_after_buttons_keeps_the_chat_limit(
+    sqlite_database: Database,
+) -> None:
+    """Buttons and the location-request keyboard need two sendMessage calls: the second one
+    counts against the chat's one message a second like any other."""
+    with sqlite_database.unit_of_work() as uow:
+        for n in range(3):
+            uow.outbox.enqueue(
+                idempotency_key=f"where-{n}",
+                platform="telegram",
+                chat_id="42",
+                identity_id=None,
+                payload=Outgoing(
+                    "42", f"Wo bist du? ({n})", (Choice("Zurück", "back"),), request_location=True
+                ).to_payload(),
+            )
+        uow.commit()
+
+    async def scenario() -> None:
+        async with standin_and_sender(limits=(30, 1, 20)) as (api, sender):
+            worker = OutboxWorker(sqlite_database, sender, TELEGRAM, worker_id="w")
+            assert await worker.drain() == 3
+            assert len(api.calls("sendMessage")) == 6
+            assert api.violations == []
+
+    run(scenario(), timeout_s=20)

@@ -475,3 +475,21 @@ def test_runs_in_a_background_thread_for_synchronous_callers() -> None:
         pass
     with TelegramStandin(TOKEN) as again:  # the sync context manager, and a restart
         assert again.root.startswith("http://127.0.0.1:")
+
+
+def test_a_second_poller_ends_the_first_with_409_like_telegram() -> None:
+    async def scenario() -> None:
+        async with (
+            TelegramStandin(TOKEN, max_long_poll_s=5) as api,
+            ptb_bot(api) as first,
+            ptb_bot(api) as second,
+        ):
+            waiting = asyncio.create_task(first.get_updates(timeout=5))
+            await asyncio.sleep(0.2)  # the first one waits for news
+            later = asyncio.create_task(second.get_updates(timeout=1))
+            with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+                await waiting
+            api.push_text(1, "hallo")
+            assert [u.message.text for u in await later if u.message] == ["hallo"]
+
+    run(scenario(), timeout_s=15)
