@@ -269,9 +269,13 @@ class DeliveryLimiter:
 
         return finish
 
-    def record(self, chat_id: str, *, group: bool, ago_s: float = 0.0) -> None:
-        """A send that ended `ago_s` seconds ago (now by default)."""
-        self._overall.record(ago_s)
+    def record(
+        self, chat_id: str, *, group: bool, ago_s: float = 0.0, overall: bool = True
+    ) -> None:
+        """A send that ended `ago_s` seconds ago (now by default); `overall=False` counts it
+        against its chat only."""
+        if overall:
+            self._overall.record(ago_s)
         self._window_of(chat_id, group).record(ago_s)
         if self._monotonic() >= self._next_prune:
             self.prune()
@@ -450,9 +454,17 @@ class OutboxWorker:
             sends = uow.outbox.recent_sends(
                 self._platform, now - timedelta(seconds=horizon), front_end=self._front_end
             )
+            # a send cut off midway may have reached the chat just now
+            cut_off = uow.outbox.claimed_chats(
+                self._platform, front_end=self._front_end, other_than=self.worker_id
+            )
         for chat_id, sent_at in sends:
-            ago = (now - sent_at).total_seconds()
-            self.limiter.record(chat_id, group=self._sender.is_group(chat_id), ago_s=max(ago, 0))
+            ago = max((now - sent_at).total_seconds(), 0.0)
+            self.limiter.record(chat_id, group=self._sender.is_group(chat_id), ago_s=ago)
+        # of a batch cut off, at most the sends in flight can have reached the platform
+        for index, chat_id in enumerate(cut_off):
+            group = self._sender.is_group(chat_id)
+            self.limiter.record(chat_id, group=group, overall=index < self._max_in_flight)
         return self._recover(self.worker_id)
 
     def _recover(self, other_than: str | None) -> int:

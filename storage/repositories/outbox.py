@@ -261,6 +261,20 @@ class OutboxRepository:
         self._session.flush()
         return len(rows)
 
+    def claimed_chats(self, platform: str, *, front_end: str = "", other_than: str) -> list[str]:
+        """The chats of the front end's claims held by other workers (sends under way, or cut
+        off), one entry per claim."""
+        return list(
+            self._session.scalars(
+                select(OutboxRow.chat_id).where(
+                    OutboxRow.platform == platform,
+                    OutboxRow.front_end == front_end,
+                    OutboxRow.status == OutboxStatus.SENDING.value,
+                    OutboxRow.claimed_by != other_than,
+                )
+            )
+        )
+
     def recent_sends(
         self, platform: str, since: datetime, *, front_end: str = ""
     ) -> list[tuple[str, datetime]]:
