@@ -23,19 +23,47 @@ def shipped_config(tmp_path: Path) -> dict[str, Any]:
     return config
 
 
-def start_run(
-    config: dict[str, Any], tmp_path: Path, secrets: dict[str, str]
-) -> subprocess.Popen[str]:
-    """`python -m bot.cli run` with this config and the secrets in its environment."""
+def _command(
+    config: dict[str, Any], tmp_path: Path, secrets: dict[str, str], log_level: str | None
+) -> tuple[list[str], dict[str, str]]:
     path = tmp_path / "config.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    environ = {name: value for name, value in os.environ.items() if name != "LOG_LEVEL"}
+    environ.update(secrets)
+    if log_level is not None:
+        environ["LOG_LEVEL"] = log_level
+    return [sys.executable, "-m", "bot.cli", "--config", str(path), "run"], environ
+
+
+def start_run(
+    config: dict[str, Any],
+    tmp_path: Path,
+    secrets: dict[str, str],
+    log_level: str | None = "INFO",
+) -> subprocess.Popen[str]:
+    """`python -m bot.cli run` with this config and the secrets in its environment, at this
+    LOG_LEVEL (None: the command's default)."""
+    command, environ = _command(config, tmp_path, secrets, log_level)
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--config", str(path), "run"],
+        command,
         cwd=tmp_path,
-        env={**os.environ, **secrets, "LOG_LEVEL": "INFO"},
+        env=environ,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+    )
+
+
+def run_to_the_end(
+    config: dict[str, Any],
+    tmp_path: Path,
+    secrets: dict[str, str],
+    timeout_s: float = 90,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot.cli run` at its default log level, for a start that is to fail."""
+    command, environ = _command(config, tmp_path, secrets, None)
+    return subprocess.run(
+        command, cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=timeout_s
     )
 
 

@@ -45,6 +45,7 @@ from bot.delivery import DeliveryOptions, OutboxWorker
 from bot.engine import DialogueEngine
 from bot.handling import EntryHandlers, pause_after_failure, retry_unhandled
 from bot.messages import Choice, Incoming, Outgoing
+from bot.startup import network_reason
 from domain.actors import Platform, PlatformIdentity
 from storage.records import ChannelCursor
 from storage.unit_of_work import UnitOfWork
@@ -485,4 +486,4 @@ def _choices_of(payload: Mapping[str, Any]) -> tuple[Choice, ...]:
 
 
 def _describe(error: BaseException) -> str:
-    return str(error) or type(error).__name__
+    return network_reason(error)

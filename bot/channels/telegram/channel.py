@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from telegram import Bot, ChatMember, Update
-from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
@@ -45,6 +45,7 @@ from bot.flows.groups import ADMIN_ONLY
 from bot.handling import EntryHandlers, pause_after_failure, retry_unhandled
 from bot.i18n import translator
 from bot.messages import Incoming
+from bot.startup import network_reason
 from domain.actors import Platform, PlatformIdentity
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,11 @@ class TelegramChannel:
             await application.initialize()  # getMe: checks the token
         except InvalidToken:
             raise ValueError("Telegram rejected the bot token") from None
+        except NetworkError as error:  # not reached, timed out, or a 5xx: worth another try
+            api = options.base_url.removesuffix("/bot")
+            raise ConnectionError(
+                f"cannot reach the Telegram Bot API at {api}: {network_reason(error)}"
+            ) from None
         self._application = application
         sender = TelegramSender(options.token, bot=application.bot, signer=self._signer)
         self._worker = OutboxWorker.for_channel(
