@@ -11,6 +11,7 @@ from bot.config import AppConfig
 from bot.context import BotSettings, PlaceResolver
 from bot.engine import DialogueEngine
 from bot.pushes import PushSettings
+from bot.startup import Backoff, retry
 from domain.actors import QuietHours
 from domain.municipalities import KnownPlace, Municipality, nearest_municipality, place_label
 from matching.targeting import PushPolicy
@@ -19,6 +20,7 @@ from nlu.entities import EntityExtractor
 from nlu.entities.place import Gazetteer, NominatimGeocoder
 from nlu.interpreter import Interpreter
 from nlu.rasa_http import RasaHttpInterpreter
+from storage.connectivity import check_connection
 from storage.migrate import is_up_to_date, upgrade
 from storage.unit_of_work import Database
 
@@ -36,9 +38,22 @@ class App:
     engine: DialogueEngine
 
 
+def connect(config: AppConfig) -> Database:
+    """The database at the configured URL once it answers: a server that is not reachable yet
+    (a service manager may start the bot before PostgreSQL) is asked again as config.startup
+    allows; one that refuses (no such database, a failed login) fails at once."""
+    database = Database(config.database.url)
+    try:
+        retry(lambda: check_connection(database), Backoff.from_config(config.startup))
+    except BaseException:
+        database.dispose()
+        raise
+    return database
+
+
 def open_database(config: AppConfig, *, migrate: bool | None = None) -> Database:
     """The database at the configured URL, migrated when allowed, municipalities synced."""
-    database = Database(config.database.url)
+    database = connect(config)
     migrate = config.database.migrate_on_start if migrate is None else migrate
     if migrate:
         upgrade(database.engine)

@@ -12,21 +12,24 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import SchemaOutdated, build_app, open_database
+from bot.app import SchemaOutdated, build_app, connect, open_database
 from bot.background import BackgroundPushes
 from bot.channels.console.adapter import ConsoleSender, ConsoleSession, run_console
 from bot.config import AppConfig, ConfigError, load_config
 from bot.delivery import deliver_due
 from bot.demo_loader import load_demo_data
+from bot.logs import DEFAULT_LEVEL, configured, guard_secrets, parse_level
+from bot.redaction import redact
 from bot.scheduler import PushScheduler
 from bot.serve import channels_of, serve
 from domain.actors import Platform, PlatformIdentity
 from domain.errors import ValidationError
+from storage.connectivity import DatabaseUnusable
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.unit_of_work import Database
 
 log = logging.getLogger("ehrenamt")
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # as a shell reports a process ended by SIGINT
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +42,13 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("EHRENAMT_CONFIG", "config.yml"),
         help="path to config.yml (default: $EHRENAMT_CONFIG or ./config.yml)",
     )
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "WARNING"))
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        help="DEBUG, INFO, WARNING, ERROR or CRITICAL for the bot's own messages (default: "
+        "$LOG_LEVEL, else INFO for `run` with Telegram or Matrix and WARNING otherwise); "
+        "libraries log from WARNING on whatever is chosen",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("run", help="serve the configured channels (the console if none)")
@@ -100,7 +109,7 @@ def _run(config: AppConfig) -> int:
         channels = channels_of(app)
         asyncio.run(serve(app, channels))
     except (ValueError, ConnectionError) as error:  # e.g. Telegram refused the token
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         app.database.dispose()
@@ -142,7 +151,7 @@ def _demo(config: AppConfig, replace: bool, seed: int) -> int:
 
 
 def _db(config: AppConfig, action: str) -> int:
-    database = Database(config.database.url)
+    database = connect(config)
     try:
         if action == "upgrade":
             upgrade(database.engine)
@@ -152,13 +161,37 @@ def _db(config: AppConfig, action: str) -> int:
     return 0
 
 
+def _log_level(args: argparse.Namespace, config: AppConfig) -> int:
+    """The level asked for, else INFO where the bot serves messengers (so it says that it
+    does), else WARNING: a chat in the terminal is not interleaved with log lines."""
+    chosen = args.log_level or os.environ.get("LOG_LEVEL")
+    if chosen:
+        return parse_level(chosen)
+    serving = args.command == "run" and (config.telegram_enabled or config.matrix_enabled)
+    return parse_level(DEFAULT_LEVEL) if serving else logging.WARNING
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
         config = load_config(Path(args.config))
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"{args.config}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    # every secret of the config is kept out of the logs before anything can log it
+    guard_secrets(config.secrets())
+    try:
+        level = _log_level(args, config)
+    except ValueError as error:
+        print(f"error: --log-level / LOG_LEVEL: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    with configured(level):
+        return _command(args, config)
+
+
+def _command(args: argparse.Namespace, config: AppConfig) -> int:
+    try:
         if args.command == "check-config":
             print(f"{args.config}: ok")
             for line in _front_end_lines(config):
@@ -176,9 +209,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"{args.config}: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    except (ValidationError, SchemaOutdated) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (ValidationError, SchemaOutdated, DatabaseUnusable, ConnectionError) as error:
+        # the database or a messenger refused or could not be reached: one line, no traceback
+        print(f"error: {redact(str(error))}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C while waiting for a service at start
+        return EXIT_INTERRUPTED
     raise AssertionError(f"unhandled command {args.command}")
 
 

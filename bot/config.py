@@ -16,12 +16,12 @@ import os
 import re
 import types
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import yaml
 from pydantic import (
@@ -67,6 +67,7 @@ __all__ = [
     "PushConfig",
     "QuietHours",
     "SecretRef",
+    "StartupConfig",
     "TelegramConfig",
     "TelegramWebhookConfig",
     "expand_environment",
@@ -739,6 +740,25 @@ class DeliveryConfig(_Model):
     lease_seconds: Annotated[Int, _between(5, 3600)] = 60
 
 
+class StartupConfig(_Model):
+    """How long `ehrenamt` waits for the database, the Bot API and the Matrix homeserver when
+    they do not answer at start (a service manager may start the bot before them or before the
+    network): so many attempts in all, the pause doubling from first_delay_seconds up to
+    max_delay_seconds. A refusal (no such database, a rejected token) is not retried."""
+
+    attempts: Annotated[Int, _between(1, 100)] = 5
+    first_delay_seconds: Annotated[Number, _between(0, 600, " s")] = 2.0
+    max_delay_seconds: Annotated[Number, _between(0, 3600, " s")] = 15.0
+
+    @model_validator(mode="after")
+    def _delays_grow(self) -> Self:
+        if self.max_delay_seconds < self.first_delay_seconds:
+            problems = _Problems()
+            problems.add(("max_delay_seconds",), "must not be less than first_delay_seconds")
+            problems.raise_any()
+        return self
+
+
 class LatLon(_Model):
     lat: Latitude
     lon: Longitude
@@ -884,6 +904,7 @@ class AppConfig(_Model):
     nlu: NluConfig = NluConfig()
     matching: MatchingConfig = MatchingConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    startup: StartupConfig = StartupConfig()
     # platform ids ("telegram:123456") who may moderate every municipality
     superadmins: tuple[Editor, ...] = ()
     municipalities: tuple[MunicipalityConfig, ...]
@@ -986,6 +1007,14 @@ class AppConfig(_Model):
                 )
         return accounts
 
+    def secrets(self) -> list[tuple[str, str]]:
+        """(what, value) of every secret this configuration holds, to keep out of the logs:
+        each bot token, webhook secret, Matrix access token and password that was set, whether
+        its front end is enabled or not, and the database URL's password."""
+        found = list(_secret_values(self))
+        found.extend(("password", password) for password in _url_passwords(self.database.url))
+        return found
+
     def domain_superadmins(self) -> tuple[PlatformIdentity, ...]:
         return tuple(PlatformIdentity.parse(admin) for admin in self.superadmins)
 
@@ -994,6 +1023,31 @@ class AppConfig(_Model):
 
     def municipality(self, key: str) -> MunicipalityConfig | None:
         return next((m for m in self.municipalities if m.key == key), None)
+
+
+def _secret_values(value: object, name: str = "") -> Iterator[tuple[str, str]]:
+    """Every secret set somewhere in the model tree, labelled with its key (`token`,
+    `password`, …): found by type, so a secret added to the config later is found too."""
+    if isinstance(value, SecretRef):
+        if value.value is not None:
+            yield name, value.value.get_secret_value()
+    elif isinstance(value, BaseModel):
+        for field_name in type(value).model_fields:
+            yield from _secret_values(getattr(value, field_name), field_name)
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _secret_values(item, name)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _secret_values(item, name)
+
+
+def _url_passwords(url: str) -> list[str]:
+    """The password of a database URL as written and as the driver gets it (%-decoded)."""
+    password = _url_password(url)
+    if not password:
+        return []
+    return list(dict.fromkeys([password, unquote(password)]))
 
 
 # --- front ends: every bot its own ----------------------------------------------------------

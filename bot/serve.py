@@ -5,6 +5,8 @@ A channel is one front end on one platform: the shared bot (channels.telegram, c
 and each municipality's own bot or account (municipalities[].telegram / .matrix), all on one
 engine and one database. Each has its own intake, outbox worker and rate limits.
 
+Starting waits a little for a Bot API or homeserver that does not answer yet (bot/startup.py).
+
 Stopping is orderly: intake stops first, messages already recorded are handled (or left in the
 inbox for the next start), deliveries in flight finish, the scheduler stops last."""
 
@@ -22,6 +24,7 @@ from bot.channels.telegram.channel import TelegramChannel, TelegramOptions, Webh
 from bot.config import AppConfig
 from bot.delivery import DeliveryOptions, RateLimits
 from bot.scheduler import PushScheduler
+from bot.startup import Backoff, start_with_retry
 
 if TYPE_CHECKING:
     from bot.channels.matrix.channel import MatrixOptions
@@ -146,16 +149,20 @@ async def serve(app: App, channels: list[Channel], stop: asyncio.Event | None = 
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
     scheduler = PushScheduler(app.database, app.engine.settings.pushes)
+    backoff = Backoff.from_config(app.config.startup)
     started: list[Channel] = []
     try:
         for channel in channels:
-            await channel.start()
+            # a Bot API or homeserver not reachable yet is asked again, a refusal is not
+            if not await start_with_retry(channel.start, channel.stop, backoff, stop):
+                break  # asked to stop while waiting
             started.append(channel)
         scheduler.start()
         log.info("serving %d channel(s); stop with Ctrl-C", len(started))
         await stop.wait()
     finally:
-        log.info("stopping")
+        if started:
+            log.info("stopping")
         for channel in reversed(started):
             try:
                 await channel.stop()

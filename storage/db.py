@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///data/ehrenamt.sqlite3"
+CONNECT_TIMEOUT_S = 10
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -31,6 +33,12 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     options.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in parsed.query and not os.environ.get("PGCONNECT_TIMEOUT"):
+        # libpq waits for the operating system's TCP timeout (about two minutes on Linux) for a
+        # server that drops packets; a bounded wait lets a start-up retry say so in seconds
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        options["connect_args"] = connect_args
     return create_engine(url, **options)
 
 

@@ -115,11 +115,13 @@ def test_run_says_when_the_matrix_homeserver_cannot_be_reached(
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     config["channels"]["matrix"]["enabled"] = True
     config["channels"]["matrix"]["homeserver"] = f"http://127.0.0.1:{port}"
+    config["startup"] = {"attempts": 2, "first_delay_seconds": 0.1}
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("MATRIX_ACCESS_TOKEN", "syt_secret-token")
     assert main(["--config", str(config_file), "run"]) == 2
     err = capsys.readouterr().err
     assert f"cannot reach the Matrix homeserver http://127.0.0.1:{port}" in err
+    assert "trying again in 0.1 s (attempt 2 of 2)" in err
     assert "syt_secret-token" not in err
 
 
@@ -130,3 +132,14 @@ def test_run_without_remote_channels_starts_the_console(
     monkeypatch.setenv("USER", "console-test")
     assert main(["--config", str(config_file), "run"]) == 0
     assert "Willkommen bei der Ehrenamtsbörse Aachen!" in capsys.readouterr().out
+
+
+def test_an_unknown_log_level_is_one_line(
+    config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "verbose")
+    assert main(["--config", str(config_file), "check-config"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --log-level / LOG_LEVEL: unknown log level 'verbose'"
+        " (use one of DEBUG, INFO, WARNING, ERROR, CRITICAL)\n"
+    )

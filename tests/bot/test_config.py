@@ -141,7 +141,7 @@ def test_unknown_top_level_key(shipped_data: dict[str, Any]) -> None:
     problems = problems_of(shipped_data, lambda d: d.update(chanels={}))
     assert problems == [
         "chanels: unknown key "
-        "(allowed: defaults, database, channels, nlu, matching, delivery, superadmins, "
+        "(allowed: defaults, database, channels, nlu, matching, delivery, startup, superadmins, "
         "municipalities)"
     ]
 

@@ -30,24 +30,41 @@ def shipped_config(tmp_path: Path) -> dict[str, Any]:
     return config
 
 
+def _command(
+    config: dict[str, Any],
+    tmp_path: Path,
+    secrets: dict[str, str],
+    log_level: str | None,
+    file_name: str = "config.yml",
+) -> tuple[list[str], dict[str, str]]:
+    path = tmp_path / file_name
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    environ = {name: value for name, value in os.environ.items() if name != "LOG_LEVEL"}
+    environ.update(secrets)
+    if log_level is not None:
+        environ["LOG_LEVEL"] = log_level
+    return [sys.executable, "-m", "bot.cli", "--config", str(path), "run"], environ
+
+
 def start_run(
     config: dict[str, Any],
     tmp_path: Path,
     secrets: dict[str, str],
+    log_level: str | None = "INFO",
     *,
     log: Path | None = None,
     name: str = "config.yml",
 ) -> subprocess.Popen[str]:
-    """`python -m bot.cli run` with this config and the secrets in its environment; its output
-    in pipes, or appended to `log` (a long run would fill a pipe nobody reads)."""
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    """`python -m bot.cli run` with this config and the secrets in its environment, at this
+    LOG_LEVEL (None: the command's default); its output in pipes, or appended to `log` (a long
+    run would fill a pipe nobody reads)."""
+    command, environ = _command(config, tmp_path, secrets, log_level, name)
     output: Any = subprocess.PIPE if log is None else log.open("a", encoding="utf-8")
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "--config", str(path), "run"],
+            command,
             cwd=tmp_path,
-            env={**os.environ, **secrets, "LOG_LEVEL": "INFO"},
+            env=environ,
             stdout=output,
             stderr=subprocess.STDOUT if log is not None else subprocess.PIPE,
             text=True,
@@ -55,6 +72,19 @@ def start_run(
     finally:
         if log is not None:
             output.close()  # the child has its own copy
+
+
+def run_to_the_end(
+    config: dict[str, Any],
+    tmp_path: Path,
+    secrets: dict[str, str],
+    timeout_s: float = 90,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot.cli run` at its default log level, for a start that is to fail."""
+    command, environ = _command(config, tmp_path, secrets, None)
+    return subprocess.run(
+        command, cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=timeout_s
+    )
 
 
 def wait_while_running(

@@ -54,6 +54,7 @@ from bot.intake import (
     SetAside,
 )
 from bot.messages import Incoming
+from bot.startup import network_reason
 from domain.actors import Platform
 
 log = logging.getLogger(__name__)
@@ -413,4 +414,4 @@ def _invitation(state: Sequence[object], bot_user_id: str | None) -> tuple[str |
 
 
 def _describe(error: BaseException) -> str:
-    return str(error) or type(error).__name__
+    return network_reason(error)

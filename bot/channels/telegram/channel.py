@@ -48,6 +48,7 @@ from bot.handling import pause_after_failure
 from bot.i18n import translator
 from bot.intake import Arrival, IntakeStalled, SetAside
 from bot.messages import Incoming
+from bot.startup import network_reason
 from domain.actors import Platform
 
 log = logging.getLogger(__name__)
@@ -137,9 +138,10 @@ class TelegramChannel(Channel):
             await application.initialize()  # getMe: checks the token
         except InvalidToken:
             raise ValueError("Telegram rejected the bot token") from None
-        except NetworkError as error:
+        except NetworkError as error:  # not reached, timed out, or a 5xx: worth another try
+            api = options.base_url.removesuffix("/bot")
             raise ConnectionError(
-                f"cannot reach the Telegram Bot API at {options.base_url}: {error}"
+                f"cannot reach the Telegram Bot API at {api}: {network_reason(error)}"
             ) from None
         self._application = application
 

@@ -35,9 +35,9 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.callbacks import MAX_CALLBACK_DATA_BYTES, CallbackSigner
-from bot.channels.telegram.redaction import guard_token
 from bot.delivery import AsyncSender, Pace, RetryLater, Undeliverable
 from bot.messages import Choice, Outgoing
+from bot.redaction import guard_token
 from domain.actors import Platform
 
 log = logging.getLogger(__name__)
