@@ -380,11 +380,14 @@ class MatrixChannel:
         """Inbox the message of a direct room; None for what is not answered (a message in a
         room that is not the sender's direct chat, a reaction that picks nothing, a replay)."""
         with self.engine.database.unit_of_work() as uow:
-            identity = uow.identities.get_or_create(PlatformIdentity(PLATFORM, message.sender))
-            if identity.direct_chat_id != message.room_id:
+            # looked up, not made: who writes in a room that is not their direct chat with the
+            # bot is not stored at all
+            identity = uow.identities.find(PlatformIdentity(PLATFORM, message.sender))
+            if identity is None or identity.direct_chat_id != message.room_id:
                 if joined_members > 2 or joined_members == 0:
                     return None  # a group room, or one the bot no longer knows
                 # a two-person room the database did not know as direct (restored data)
+                identity = uow.identities.get_or_create(PlatformIdentity(PLATFORM, message.sender))
                 uow.identities.set_direct_chat(identity.id, message.room_id)
             if identity.unreachable:
                 uow.identities.mark_reachable(identity.id)
