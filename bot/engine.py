@@ -22,6 +22,7 @@ from bot.intake import record_incoming
 from bot.messages import Choice, Incoming, Outgoing
 from domain.actors import Platform
 from nlu.interpreter import Interpreter
+from storage.records import ConversationState
 from storage.repositories.conversations import StaleConversation
 from storage.unit_of_work import Database, UnitOfWork
 
@@ -30,15 +31,16 @@ STALE_RETRIES = 3
 
 
 class _UserLocks:
-    """One lock per user, created on demand; messages of different users run in parallel."""
+    """One lock per user (an identity id) or group chat (its chat id), created on demand;
+    messages of different users run in parallel."""
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._locks: dict[int, threading.Lock] = {}
+        self._locks: dict[int | str, threading.Lock] = {}
 
-    def of(self, identity_id: int) -> threading.Lock:
+    def of(self, key: int | str) -> threading.Lock:
         with self._guard:
-            return self._locks.setdefault(identity_id, threading.Lock())
+            return self._locks.setdefault(key, threading.Lock())
 
 
 class DialogueEngine:
@@ -86,10 +88,9 @@ class DialogueEngine:
 
     def handle_entry(self, entry_id: int) -> None:
         with self.database.unit_of_work() as uow:
-            identity_id = uow.inbox.get(entry_id).identity_id
-        if identity_id is None:
-            return
-        with self._locks.of(identity_id):
+            entry = uow.inbox.get(entry_id)
+        # a group command has no identity: one group's commands are handled one at a time
+        with self._locks.of(entry.identity_id if entry.identity_id is not None else entry.chat_id):
             failure: BaseException | None = None
             for _attempt in range(STALE_RETRIES):
                 try:
@@ -108,24 +109,30 @@ class DialogueEngine:
 
     def _handle(self, uow: UnitOfWork, entry_id: int) -> None:
         entry = uow.inbox.get(entry_id)
-        if entry.handled_at is not None or entry.payload is None or entry.identity_id is None:
+        if entry.handled_at is not None or entry.payload is None:
             return
         incoming = Incoming.from_payload(entry.payload)
-        state = uow.conversations.load(entry.identity_id, lock=True)
+        state = _state(uow, entry.identity_id, incoming)
+        if state is None:
+            return
         turn = Turn(incoming, state, uow, self.settings, self.interpreter, self.clock())
         dispatch(turn, self.confidence_threshold)
         self._enqueue(uow, incoming, entry.identity_id, turn.replies)
         self._enqueue_notifications(uow, incoming, turn.notifications)
-        uow.conversations.save(state)
+        if entry.identity_id is not None:
+            uow.conversations.save(state)
         uow.inbox.mark_handled(entry_id)
         uow.commit()
 
     def _apologise(self, uow: UnitOfWork, entry_id: int) -> None:
         entry = uow.inbox.get(entry_id)
-        if entry.handled_at is not None or entry.payload is None or entry.identity_id is None:
+        if entry.handled_at is not None or entry.payload is None:
             return
         incoming = Incoming.from_payload(entry.payload)
-        language = uow.conversations.load(entry.identity_id).language
+        state = _state(uow, entry.identity_id, incoming, lock=False)
+        if state is None:
+            return
+        language = state.language
         t = translator(language or self.settings.default_language)
         text = t._("Sorry, something went wrong on my side. Please try again.")
         reply = Outgoing(chat_id=incoming.chat_id, text=text)
@@ -135,7 +142,7 @@ class DialogueEngine:
 
     @staticmethod
     def _enqueue(
-        uow: UnitOfWork, incoming: Incoming, identity_id: int, replies: list[Outgoing]
+        uow: UnitOfWork, incoming: Incoming, identity_id: int | None, replies: list[Outgoing]
     ) -> None:
         for index, reply in enumerate(replies):
             uow.outbox.enqueue(
@@ -160,6 +167,20 @@ class DialogueEngine:
                 note.text,
                 _fixed(note.choices) if note.choices else None,
             )
+
+
+def _state(
+    uow: UnitOfWork, identity_id: int | None, incoming: Incoming, *, lock: bool = True
+) -> ConversationState | None:
+    """The conversation the message belongs to; None when there is nobody to answer.
+
+    A group command belongs to no conversation: it is answered in the group from what it says,
+    in its sender's platform language, and no state is kept for it (a fresh one, never saved)."""
+    if identity_id is not None:
+        return uow.conversations.load(identity_id, lock=lock)
+    if incoming.group is not None:
+        return ConversationState(identity_id=0)
+    return None
 
 
 def _fixed(choices: tuple[Choice, ...]) -> notify.Buttons:

@@ -123,16 +123,19 @@ class IntakeStalled(Exception):
 
 def record_incoming(uow: UnitOfWork, incoming: Incoming) -> int | None:
     """Inbox the message; None when this update was recorded before (a replay)."""
-    identity = uow.identities.get_or_create(incoming.identity)
+    # a group command is answered in the group: its sender may never have started the bot,
+    # so no identity is made for them (see DialogueEngine._state)
+    group = incoming.group is not None
+    identity = None if group else uow.identities.get_or_create(incoming.identity)
     entry_id = uow.inbox.record(
         platform=incoming.platform.value,
         update_id=incoming.update_id,
         chat_id=incoming.chat_id,
-        identity_id=identity.id,
+        identity_id=identity.id if identity is not None else None,
         payload=incoming.to_payload(),
         front_end=incoming.front_end,
     )
-    if entry_id is not None and incoming.group is None:
+    if entry_id is not None and identity is not None:
         # pushes follow the user to the bot they wrote to last; a group message doesn't
         # count, as a bot may not start a private chat by itself
         uow.identities.wrote_through(identity.id, incoming.front_end)

@@ -468,7 +468,8 @@ class DigestItemRow(Base):
 
 class GroupSubscriptionRow(Base):
     """A group chat that gets urgent needs of its topics and area. It was set up by one of the
-    group's admins and goes with their identity when that is erased."""
+    group's admins and goes with their identity when that is erased; an admin who never wrote to
+    the bot privately has no identity, and none is made for this (the link stays empty)."""
 
     __tablename__ = "group_subscriptions"
     __table_args__ = (UniqueConstraint("platform", "chat_id"),)
@@ -486,7 +487,7 @@ class GroupSubscriptionRow(Base):
     radius_km: Mapped[float] = mapped_column(Float)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every topic
     language: Mapped[str] = mapped_column(String(5))
-    subscribed_by_identity_id: Mapped[int] = mapped_column(
+    subscribed_by_identity_id: Mapped[int | None] = mapped_column(
         ForeignKey("platform_identities.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

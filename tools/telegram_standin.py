@@ -731,12 +731,33 @@ class TelegramStandin:
         user_id: int | None = None,
         live_period: int | None = None,
         first_name: str = "Test",
+        language_code: str | None = "de",
     ) -> JSON:
-        message = self._user_message(chat_id, user_id, first_name, "de")
+        message = self._user_message(chat_id, user_id, first_name, language_code)
         location: JSON = {"latitude": latitude, "longitude": longitude}
         if live_period is not None:
             location["live_period"] = live_period
         message["location"] = location
+        return self.push_update({"message": message})
+
+    def push_venue(
+        self,
+        chat_id: int,
+        latitude: float,
+        longitude: float,
+        title: str,
+        address: str,
+        *,
+        user_id: int | None = None,
+        first_name: str = "Test",
+        language_code: str | None = "de",
+    ) -> JSON:
+        """A place picked in the attachment menu: Telegram sends it as a venue and repeats its
+        coordinates as the message's location."""
+        message = self._user_message(chat_id, user_id, first_name, language_code)
+        location: JSON = {"latitude": latitude, "longitude": longitude}
+        message["location"] = location
+        message["venue"] = {"location": dict(location), "title": title, "address": address}
         return self.push_update({"message": message})
 
     def push_callback(

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 SUBSCRIBE = frozenset({"/subscribe", "/abonnieren"})
 UNSUBSCRIBE = frozenset({"/unsubscribe", "/abbestellen"})
 HELP = frozenset({"/start", "/help", "/hilfe"})
+# all the bot answers in a group: channels record nothing else from there, so a member who never
+# started the bot leaves no trace (no inbox entry, no platform identity)
+COMMANDS = SUBSCRIBE | UNSUBSCRIBE | HELP
 # the commands that need to know whether the sender administers the group (channels ask the
 # platform for these only)
 ADMIN_ONLY = SUBSCRIBE | UNSUBSCRIBE
@@ -104,7 +107,9 @@ def subscribe(turn: Turn, rest: str) -> None:
     radius = max(MIN_RADIUS_KM, min(MAX_RADIUS_KM, radius))
     categories = frozenset(Category(key) for key in categories_named(turn))
     group = turn.incoming.group
-    identity = turn.uow.identities.get_or_create(turn.incoming.identity)
+    # the admin is linked only if they talk to the bot privately anyway (the subscription then
+    # goes with their identity when that is erased); one who never did is not stored for this
+    admin = turn.uow.identities.find(turn.incoming.identity)
     subscription = turn.uow.groups.subscribe(
         GroupSubscription(
             platform=turn.incoming.platform.value,
@@ -115,7 +120,7 @@ def subscribe(turn: Turn, rest: str) -> None:
             title=group.title if group else None,
             front_end=turn.incoming.front_end,  # the bot asked here posts the alerts
         ),
-        identity.id,
+        admin.id if admin is not None else None,
     )
     topics = (
         ", ".join(formatting.category(c, t) for c in sorted(subscription.categories))

@@ -294,6 +294,10 @@ def _place_prompt(turn: Turn) -> None:
     account = turn.account
     if account is not None and account.home is not None:
         choices = (Choice(t._("🏠 {place}", place=account.home.label), "place:home"),)
+    if account is None:
+        # before consent a shared location is not taken (router), so none is asked for
+        turn.say(t._("Where? Type a place or district, e.g. “Burtscheid”."), nav_choices(turn))
+        return
     turn.say(
         t._("Where? Type a place or district (e.g. “Burtscheid”) or share a location."),
         choices + nav_choices(turn),

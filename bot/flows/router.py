@@ -42,6 +42,8 @@ _CANCEL = {"abbrechen", "abbruch", "stopp", "stop", "cancel", "quit", "exit"}
 _BACK = {"zurück", "zurueck", "back", "go back"}
 _WORDS = re.compile(r"[^\w\s]")
 ASK_BACK_FLOOR = 0.15  # intents below this are not even offered as a guess
+# the message id of the live location last refused before consent
+LIVE_REFUSED = "_live_refused"
 
 
 def _start(turn: Turn) -> None:
@@ -130,6 +132,37 @@ def _unsupported(turn: Turn) -> None:
     step = fw.current_step(turn)
     if step is not None:
         step.prompt(turn)
+
+
+def _before_consent(turn: Turn) -> bool:
+    """No account yet, and not signing up (the sign-up's steps are the consent dialogue)."""
+    return turn.account is None and turn.state.flow != onboarding.NAME
+
+
+def _location_before_consent(turn: Turn) -> None:
+    # a location says where someone is: before they agreed to anything it is neither searched
+    # with nor kept, wherever in a conversation it comes (a search's place can be typed)
+    if _refused_live_location(turn):
+        return
+    turn.say(
+        turn.t._(
+            "📍 Before I can use a location, please start with /start – I'll ask for your "
+            "consent first. I haven't kept the location you sent."
+        )
+    )
+
+
+def _refused_live_location(turn: Turn) -> bool:
+    """Whether this updates a live location refused before (Telegram sends an update every few
+    seconds, editing the message that began it); a new one is noted by its message id."""
+    incoming = turn.incoming
+    if incoming.location is None or not incoming.location.live:
+        return False
+    slots = turn.state.slots
+    if LIVE_REFUSED in slots and slots[LIVE_REFUSED] == incoming.message_id:
+        return True
+    slots[LIVE_REFUSED] = incoming.message_id
+    return False
 
 
 def _help(turn: Turn) -> None:
@@ -270,6 +303,8 @@ def _dispatch(turn: Turn, confidence_threshold: float) -> None:
         return groups.dispatch(turn)
     if turn.incoming.unsupported:
         return _unsupported(turn)
+    if turn.incoming.location is not None and _before_consent(turn):
+        return _location_before_consent(turn)
     if not turn.incoming.choice and turn.incoming.text and not turn.incoming.command:
         payload = fw.offered_choice(turn, turn.incoming.text)
         if payload is not None:

@@ -3,6 +3,9 @@
 (free text "was gibt es am Wochenende in Burtscheid" fills topic, time, place, radius)
   ─▶ [place, if none is known] ─▶ results (page n, next / previous)
   ─▶ detail (place pin, distance, time) ─▶ "I'm interested" (recorded, the owner is told)
+
+Before consent (no account) the place is typed, never shared, and serves one answer: the first
+results, without distances; the search then ends, so nothing of the place stays in the state.
 """
 
 from __future__ import annotations
@@ -135,11 +138,38 @@ def present(
 def _run(turn: Turn) -> None:
     found = turn.uow.postings.search(_filter(turn))
     ranked = search_order(found, turn.now)[:MAX_RESULTS]
+    if turn.account is None:
+        _answer_once(turn, [posting for posting, _km in ranked])
+        return
     answers = fw.data(turn)
     answers.pop("intro", None)
     answers["results"] = [[p.id, km] for p, km in ranked]
     answers["page"] = 0
     fw.goto(turn, "results", remember=False)
+
+
+def _answer_once(turn: Turn, found: list[Posting]) -> None:
+    """Results for someone who hasn't consented: the place is used for this answer only. The
+    search ends (paging or refining would need the place kept) and no distance is shown, as the
+    choices' labels are kept to be answerable by their text."""
+    t = turn.t
+    described = _describe_filter(turn)
+    fw.finish(turn)
+    more = t._(
+        "I haven't kept the place. To see everything page by page, or what's near you, "
+        "start with /start."
+    )
+    if not found:
+        turn.say(t._("Nothing found for {filter}.", filter=described) + "\n\n" + more)
+        return
+    choices = tuple(
+        Choice(formatting.posting_line(posting, t, turn.time_zone, None), f"show:{posting.id}")
+        for posting in found[: turn.settings.page_size]
+    )
+    header = t.n_(
+        "{n} result for {filter}", "{n} results for {filter}", len(found), filter=described
+    )
+    turn.say(header + "\n" + t._("Pick one for details.") + "\n\n" + more, choices)
 
 
 def _describe_filter(turn: Turn) -> str:
@@ -173,6 +203,12 @@ def _start_handle(turn: Turn) -> None:
 
 
 def _place_prompt(turn: Turn) -> None:
+    if turn.account is None:
+        # before consent a shared location is not taken (router), so none is asked for
+        turn.say(
+            turn.t._("Where should I look? Type a place, e.g. “Burtscheid”."), nav_choices(turn)
+        )
+        return
     turn.say(
         turn.t._("Where should I look? Type a place (e.g. “Burtscheid”) or share your location."),
         nav_choices(turn),

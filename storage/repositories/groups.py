@@ -42,8 +42,11 @@ class GroupRepository:
         row = self._row(platform, chat_id)
         return None if row is None else _subscription(row)
 
-    def subscribe(self, subscription: GroupSubscription, by_identity_id: int) -> GroupSubscription:
-        """Create the group's subscription, or replace what it asks for."""
+    def subscribe(
+        self, subscription: GroupSubscription, by_identity_id: int | None
+    ) -> GroupSubscription:
+        """Create the group's subscription, or replace what it asks for; `by_identity_id` is the
+        admin who asked, when they have an identity (None: they never wrote to the bot)."""
         row = self._row(subscription.platform, subscription.chat_id)
         if row is None:
             row = GroupSubscriptionRow(platform=subscription.platform, chat_id=subscription.chat_id)

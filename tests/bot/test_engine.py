@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import DialogueEngine
-from bot.messages import Incoming
-from domain.actors import Platform
+from bot.messages import GroupChat, Incoming
+from domain.actors import Platform, PlatformIdentity
 from storage.records import OutboxStatus
 from storage.unit_of_work import Database
 from tests.bot.chat import Chat, make_engine
@@ -119,3 +119,51 @@ def test_messages_of_one_user_are_handled_one_at_a_time(sqlite_database: Databas
         identity = uow.identities.find(updates[0].identity)
         assert identity is not None
         assert uow.conversations.load(identity.id).version == len(updates)
+
+
+def _group_command(update_id: str, text: str) -> Incoming:
+    return Incoming(
+        Platform.TELEGRAM,
+        update_id,
+        "7001",
+        "-100555",
+        text=text,
+        language_hint="de",
+        group=GroupChat(title="Tafel Aachen"),
+    )
+
+
+def test_a_group_command_is_answered_in_the_group_without_storing_its_sender(
+    sqlite_database: Database,
+) -> None:
+    engine = make_engine(sqlite_database)
+    command = _group_command("g-1", "/hilfe")
+    assert engine.handle(command) is True
+    assert engine.handle(command) is False  # a replay is still recognised, by the inbox key
+    with sqlite_database.unit_of_work() as uow:
+        (answer,) = uow.outbox.for_chat("telegram", "-100555")
+        # the member may never have started the bot: no identity, no conversation
+        assert uow.identities.find(PlatformIdentity(Platform.TELEGRAM, "7001")) is None
+        assert uow.inbox.unhandled("telegram") == []
+    assert answer.identity_id is None
+    assert answer.payload["text"].startswith("Hallo! In einer Gruppe poste ich dringende Gesuche")
+
+
+def test_a_failing_group_command_apologises_in_the_group(
+    sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(sqlite_database)
+
+    def broken(turn: object) -> None:
+        raise RuntimeError("boom")
+
+    from bot.flows import groups
+
+    monkeypatch.setattr(groups, "help_", broken)
+    assert engine.handle(_group_command("g-2", "/hilfe")) is True
+    with sqlite_database.unit_of_work() as uow:
+        (answer,) = uow.outbox.for_chat("telegram", "-100555")
+        assert uow.identities.find(PlatformIdentity(Platform.TELEGRAM, "7001")) is None
+    assert answer.payload["text"] == (
+        "Entschuldigung, bei mir ist etwas schiefgelaufen. Bitte versuch es noch einmal."
+    )

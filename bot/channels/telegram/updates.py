@@ -17,6 +17,7 @@ from telegram import Chat, ChatMember, MaybeInaccessibleMessage, Message, Update
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.callbacks import CallbackSigner
+from bot.flows.groups import COMMANDS as GROUP_COMMANDS
 from bot.intake import MembershipChange
 from bot.messages import GroupChat, Incoming, SharedLocation
 from domain.actors import Platform
@@ -94,8 +95,10 @@ def _message(key: str, message: Message, bot: User) -> Translated:
         command = _command(text)
         ours = (bot.username or "").lower()
         for_another = command is not None and bool(command[1]) and command[1].lower() != ours
-        # in a group only commands are for the bot, and only those not meant for another bot
-        if for_another or (group and command is None):
+        # in a group only the commands the bot answers there are for it, and only those not
+        # meant for another bot; anything else is not recorded at all, so a member who never
+        # started the bot leaves no trace
+        if for_another or (group and not _for_the_group(command)):
             return Translated(key)
         return Translated(key, incoming=_incoming(key, message, user, text=text))
     if group:
@@ -158,7 +161,8 @@ def _incoming(
         choice=choice,
         message_id=str(message.message_id),
         language_hint=user.language_code,
-        user_name=user.first_name or None,
+        # a name is for a private conversation's profile; a group command doesn't need it
+        user_name=(user.first_name or None) if chat.type not in GROUP_TYPES else None,
         group=GroupChat(title=chat.title) if chat.type in GROUP_TYPES else None,
         unsupported=unsupported,
         received_at=received_at or message.date or datetime.now(UTC),
@@ -172,6 +176,10 @@ def _command(text: str) -> tuple[str, str] | None:
     head = text.split(maxsplit=1)[0][1:]
     name, _, addressee = head.partition("@")
     return (name, addressee) if name else None
+
+
+def _for_the_group(command: tuple[str, str] | None) -> bool:
+    return command is not None and f"/{command[0].lower()}" in GROUP_COMMANDS
 
 
 def _point(message: Message) -> GeoPoint | None:

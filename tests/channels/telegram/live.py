@@ -105,7 +105,26 @@ class TelegramUser:
 
     async def share_location(self, lat: float, lon: float, live_period: int | None = None) -> str:
         self.api.push_location(
-            self.user_id, lat, lon, user_id=self.user_id, live_period=live_period
+            self.user_id,
+            lat,
+            lon,
+            user_id=self.user_id,
+            live_period=live_period,
+            first_name=self.first_name,
+            language_code=self.language_code,
+        )
+        return await self._replies()
+
+    async def share_venue(self, lat: float, lon: float, title: str, address: str) -> str:
+        self.api.push_venue(
+            self.user_id,
+            lat,
+            lon,
+            title,
+            address,
+            user_id=self.user_id,
+            first_name=self.first_name,
+            language_code=self.language_code,
         )
         return await self._replies()
 

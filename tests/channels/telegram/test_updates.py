@@ -135,3 +135,18 @@ def test_in_a_group_only_commands_are_for_the_bot() -> None:
     assert incoming.command == ("/abonnieren", "Tiere in Eilendorf 5 km")
     assert incoming.group == GroupChat(title="Tierschutzverein Aachen")
     assert _translate("group_chatter").incoming is None
+
+
+@pytest.mark.parametrize(
+    "text", ["/report", "/melden@standin_bot Spam", "/suche Tiere", "/jetzt", "/START@other_bot"]
+)
+def test_in_a_group_commands_the_bot_does_not_answer_there_are_not_recorded(text: str) -> None:
+    assert _translate("group_command", **{"message.text": text}).incoming is None
+
+
+@pytest.mark.parametrize("text", ["/hilfe", "/Start@standin_bot", "/abbestellen", "/subscribe x"])
+def test_in_a_group_the_commands_it_answers_come_without_the_senders_name(text: str) -> None:
+    incoming = _translate("group_command", **{"message.text": text}).incoming
+    assert incoming is not None
+    assert incoming.user_name is None  # a profile default, for private conversations only
+    assert incoming.group == GroupChat(title="Tierschutzverein Aachen")
