@@ -5,6 +5,10 @@ A channel is one front end on one platform: the shared bot (channels.telegram, c
 and each municipality's own bot or account (municipalities[].telegram / .matrix), all on one
 engine and one database. Each has its own intake, outbox worker and rate limits.
 
+Starting takes messages as early as it can: the NLU (model, town table, dateparser) loads in the
+background only once every channel polls or listens (bot.app, nlu.loading), and a message that
+needs it sooner waits for it.
+
 Stopping is orderly: intake stops first, messages already recorded are handled (or left in the
 inbox for the next start), deliveries in flight finish, the scheduler stops last."""
 
@@ -22,6 +26,7 @@ from bot.channels.telegram.channel import TelegramChannel, TelegramOptions, Webh
 from bot.config import AppConfig
 from bot.delivery import DeliveryOptions, RateLimits
 from bot.scheduler import PushScheduler
+from bot.startup import phase
 
 if TYPE_CHECKING:
     from bot.channels.matrix.channel import MatrixOptions
@@ -148,11 +153,14 @@ async def serve(app: App, channels: list[Channel], stop: asyncio.Event | None = 
     scheduler = PushScheduler(app.database, app.engine.settings.pushes)
     started: list[Channel] = []
     try:
-        for channel in channels:
-            await channel.start()
-            started.append(channel)
+        with phase("channels started"):
+            for channel in channels:
+                await channel.start()
+                started.append(channel)
         scheduler.start()
         log.info("serving %d channel(s); stop with Ctrl-C", len(started))
+        # only now, not to delay taking messages; one that needs the NLU sooner waits for it
+        app.start_loading()
         await stop.wait()
     finally:
         log.info("stopping")
