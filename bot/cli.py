@@ -78,6 +78,7 @@ def _console_user(explicit: str | None) -> str:
 
 def _chat(config: AppConfig, user: str, language: str | None) -> int:
     app = build_app(config, home_municipality=config.channels.console.municipality)
+    app.start_loading()  # the NLU loads while the user types; a first message waits for it
     session = ConsoleSession(user, app.engine.settings.municipalities, language_hint=language)
     interactive = sys.stdin.isatty()
     background = None

@@ -6,6 +6,9 @@ and each municipality's own bot or account (municipalities[].telegram / .matrix)
 engine and one database. Each has its own intake, outbox worker and rate limits.
 
 Starting waits a little for a Bot API or homeserver that does not answer yet (bot/startup.py).
+Starting takes messages as early as it can: the NLU (model, town table, dateparser) loads in the
+background only once every channel polls or listens (bot.app, nlu.loading), and a message that
+needs it sooner waits for it.
 
 Stopping is orderly: intake stops first, messages already recorded are handled (or left in the
 inbox for the next start), deliveries in flight finish, the scheduler stops last."""
@@ -24,7 +27,7 @@ from bot.channels.telegram.channel import TelegramChannel, TelegramOptions, Webh
 from bot.config import AppConfig
 from bot.delivery import DeliveryOptions, RateLimits
 from bot.scheduler import PushScheduler
-from bot.startup import Backoff, start_with_retry
+from bot.startup import Backoff, phase, start_with_retry
 
 if TYPE_CHECKING:
     from bot.channels.matrix.channel import MatrixOptions
@@ -152,13 +155,16 @@ async def serve(app: App, channels: list[Channel], stop: asyncio.Event | None = 
     backoff = Backoff.from_config(app.config.startup)
     started: list[Channel] = []
     try:
-        for channel in channels:
-            # a Bot API or homeserver not reachable yet is asked again, a refusal is not
-            if not await start_with_retry(channel.start, channel.stop, backoff, stop):
-                break  # asked to stop while waiting
-            started.append(channel)
+        with phase("channels started"):
+            for channel in channels:
+                # a Bot API or homeserver not reachable yet is asked again, a refusal is not
+                if not await start_with_retry(channel.start, channel.stop, backoff, stop):
+                    break  # asked to stop while waiting
+                started.append(channel)
         scheduler.start()
         log.info("serving %d channel(s); stop with Ctrl-C", len(started))
+        # only now, not to delay taking messages; one that needs the NLU sooner waits for it
+        app.start_loading()
         await stop.wait()
     finally:
         if started:

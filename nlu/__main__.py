@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nlu.embedded import DEFAULT_CACHE_DIR, DEFAULT_DATA_DIR, EmbeddedInterpreter
+from nlu.cache import DEFAULT_CACHE_DIR
+from nlu.embedded import DEFAULT_DATA_DIR, EmbeddedInterpreter
 from nlu.evaluate import evaluate
 from nlu.interpreter import Interpreter, ParseContext
 from nlu.rasa_data import TrainingDataError, load_training_data

@@ -18,9 +18,7 @@ import importlib
 import importlib.metadata
 import logging
 import math
-import os
 import re
-import tempfile
 import threading
 import time
 import unicodedata
@@ -34,6 +32,7 @@ import joblib
 import numpy as np
 import numpy.typing as npt
 
+from nlu.cache import DEFAULT_CACHE_DIR, prune, write_atomically
 from nlu.interpreter import FALLBACK_INTENT, IntentScore, Parse, ParseContext, make_parse
 from nlu.rasa_data import TrainingData, load_training_data, training_files
 
@@ -42,9 +41,6 @@ log = logging.getLogger(__name__)
 # Bump when normalisation, features or the classifier change: the cached models then retrain.
 CODE_VERSION = "embedded-2"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
-DEFAULT_CACHE_DIR = Path(
-    "data/nlu-cache"
-)  # relative to the working directory, like the SQLite file
 HELDOUT_DIR_NAME = "heldout"
 RANKING_SIZE = 10  # as Rasa's intent_ranking
 MAX_CHARS = 1000  # longer messages are classified by their beginning: bounds the parse time
@@ -352,29 +348,9 @@ class EmbeddedInterpreter:
         return model
 
     def _store(self, path: Path, key: str, model: CompiledModel) -> None:
-        assert self._cache_dir is not None
-        self._cache_dir.mkdir(parents=True, exist_ok=True)
-        # Written aside and renamed: another bot process may be loading the same path right now.
-        handle, temporary = tempfile.mkstemp(dir=self._cache_dir, suffix=".tmp")
-        os.close(handle)
-        try:
-            joblib.dump(
-                {"key": key, "code_version": CODE_VERSION, "model": model.to_dict()}, temporary
-            )
-            # mkstemp makes it 0600; the model is no secret, and another user's bot may read it.
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-        # Old models of earlier data would pile up with every edit of the training files.
-        stale = sorted(
-            (p for p in self._cache_dir.glob("embedded-*.joblib") if p != path),
-            key=lambda p: p.stat().st_mtime,
-            reverse=True,
-        )
-        for old in stale[CACHE_FILES_KEPT - 1 :]:
-            old.unlink(missing_ok=True)
+        stored = {"key": key, "code_version": CODE_VERSION, "model": model.to_dict()}
+        write_atomically(path, lambda temporary: joblib.dump(stored, temporary))
+        prune(path, "embedded-*.joblib", CACHE_FILES_KEPT)
 
     # -- parsing -----------------------------------------------------------------------------
 

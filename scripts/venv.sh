@@ -25,3 +25,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
     echo "$want" >"$stamp"
 fi
+# Our own modules as bytecode too, as pip does for the dependencies: where PYTHONDONTWRITEBYTECODE
+# is set, every start would otherwise compile all ~100 of them again (~0.15 s of `ehrenamt run`'s
+# start). Quick when nothing changed; a file that does not compile is for ruff and pytest to report.
+.venv/bin/python -m compileall -q bot nlu domain matching storage >/dev/null 2>&1 || true

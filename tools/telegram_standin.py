@@ -508,6 +508,7 @@ class TelegramStandin:
         self._open_queries: set[str] = set()
         self._last_query_id = 0
         self._sent: list[RecordedCall] = []
+        self._polls: list[float] = []  # when each getUpdates arrived (they are not in _sent)
         self._violations: list[Violation] = []
         self._overall_window: deque[float] = deque()
         self._chat_windows: dict[ChatId, deque[float]] = {}
@@ -861,6 +862,13 @@ class TelegramStandin:
             return copy.deepcopy(list(self._messages.get(chat_id, {}).values()))
 
     @property
+    def polls(self) -> list[float]:
+        """When each getUpdates request arrived (the clock's time, before any stall): a
+        client's first poll is when it became ready to receive."""
+        with self._lock:
+            return list(self._polls)
+
+    @property
     def violations(self) -> list[Violation]:
         with self._lock:
             return list(self._violations)
@@ -878,6 +886,7 @@ class TelegramStandin:
         """Forget recorded calls, violations and rate windows (between benchmark rounds)."""
         with self._lock:
             self._sent.clear()
+            self._polls.clear()
             self._violations.clear()
             self._overall_window.clear()
             self._chat_windows.clear()
@@ -895,6 +904,8 @@ class TelegramStandin:
         key = method.lower()
         params: JSON = {}
         with self._lock:
+            if key == "getupdates":
+                self._polls.append(self._clock())
             stalls = self._stalls.get(key)
             delay = self._latency_s + (stalls.popleft() if stalls else 0.0)
         if delay > 0:

@@ -105,10 +105,13 @@ class EntityExtractor:
             self._lexicon = default_lexicon()
         return self._lexicon
 
-    def warm_up(self) -> None:
-        """Load the lexicon, the town table and dateparser now rather than on a user's first
-        message (dateparser's first call alone takes a few hundred milliseconds)."""
+    def load(self) -> None:
+        """Load the lexicon and the town table now rather than on a user's first message."""
         _ = self.lexicon, self.gazetteer
+
+    def warm_up(self) -> None:
+        """load(), and dateparser (its first call alone takes a few hundred milliseconds)."""
+        self.load()
         time_entities.warm_up()
 
     def extract(self, text: str, context: ParseContext) -> list[dict[str, Any]]:

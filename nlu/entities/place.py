@@ -15,6 +15,10 @@ very common words never."""
 from __future__ import annotations
 
 import csv
+import io
+import itertools
+import json
+import logging
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,10 +27,17 @@ from typing import Any, Protocol
 
 from domain.municipalities import Municipality, known_places, nearest_municipality
 from domain.places import GeoPoint, haversine_km
+from nlu.cache import content_key, prune, write_atomically
+from nlu.entities import _text
 from nlu.entities._text import KeyText, key, key_text
+
+log = logging.getLogger(__name__)
 
 EXTRACTOR = __name__
 TOWNS_CSV = Path(__file__).resolve().parent / "data" / "places_de.csv"
+# Bump when the cached town table's layout changes (a change of key() changes its cache key).
+TOWN_CACHE_FORMAT = "towns-1"
+TOWN_CACHE_FILES_KEPT = 2
 _MAX_WORDS = 5
 
 # Before a place name: "in Stolberg", "bei Eschweiler", "nahe Vaals", "im Raum Aachen".
@@ -212,20 +223,76 @@ class Geocoder(Protocol):
     def geocode(self, query: str) -> GeocodedPlace | None: ...
 
 
+Town = tuple[str, float, float]  # name, lat, lon
+KeyedTown = tuple[str, str, float, float]  # key(name), name, lat, lon
+
+
 @lru_cache(maxsize=4)
-def _read_towns(path: Path) -> tuple[tuple[str, float, float], ...]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return tuple(
-            (row["name"], float(row["lat"]), float(row["lon"])) for row in csv.DictReader(handle)
-        )
+def _read_towns(path: Path) -> tuple[Town, ...]:
+    return _parse_towns(path.read_bytes())
+
+
+def _parse_towns(source: bytes) -> tuple[Town, ...]:
+    rows = csv.DictReader(io.StringIO(source.decode("utf-8"), newline=""))
+    return tuple((row["name"], float(row["lat"]), float(row["lon"])) for row in rows)
+
+
+def _with_keys(towns: Iterable[Town]) -> tuple[KeyedTown, ...]:
+    return tuple((key(name), name, lat, lon) for name, lat, lon in towns)
+
+
+@lru_cache(maxsize=4)
+def keyed_towns(path: Path = TOWNS_CSV, cache_dir: Path | None = None) -> tuple[KeyedTown, ...]:
+    """The town table with each name's folded key. Folding its 10,000 names takes ~0.2 s, most
+    of building a gazetteer, so with a `cache_dir` the folded table is kept there, under a key
+    of the CSV file and of the folding code, and read back in a few milliseconds."""
+    if cache_dir is None:
+        return _with_keys(_read_towns(path))
+    try:
+        source = path.read_bytes()
+        folding = Path(_text.__file__).read_bytes()
+    except OSError:
+        return _with_keys(_read_towns(path))
+    cache_key = content_key([TOWN_CACHE_FORMAT.encode(), source, folding])
+    cached = cache_dir / f"towns-{cache_key}.json"
+    towns = _read_keyed_towns(cached, cache_key)
+    if towns is None:
+        towns = _with_keys(_parse_towns(source))  # what was read is what the key stands for
+        document = {"key": cache_key, "towns": towns}
+        try:
+            write_atomically(
+                cached, lambda temporary: temporary.write_text(json.dumps(document), "utf-8")
+            )
+            prune(cached, "towns-*.json", TOWN_CACHE_FILES_KEPT)
+        except OSError:  # a read-only directory: the table still works, only uncached
+            log.warning("could not cache the town table in %s", cache_dir, exc_info=True)
+    return towns
+
+
+def _read_keyed_towns(path: Path, cache_key: str) -> tuple[KeyedTown, ...] | None:
+    if not path.exists():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if document["key"] != cache_key:
+            raise ValueError("another key")
+        rows = document["towns"]
+        return tuple((str(k), str(name), float(lat), float(lon)) for k, name, lat, lon in rows)
+    except (OSError, ValueError, KeyError, TypeError):  # truncated or foreign: build it again
+        log.warning("town table cache %s is unreadable; rebuilding it", path, exc_info=True)
+        return None
 
 
 class Gazetteer:
     def __init__(
         self,
         municipalities: Sequence[Municipality] = (),
-        towns: Iterable[tuple[str, float, float]] = (),
+        towns: Iterable[Town] = (),
+        *,
+        keyed: Iterable[KeyedTown] = (),
     ) -> None:
+        """towns: (name, lat, lon) rows of the town table; keyed: rows that come with their
+        names' keys already (`keyed_towns`)."""
         self._municipalities = tuple(municipalities)
         self._index: dict[str, _Entry] = {}
         self._nearest: dict[GeoPoint, str | None] = {}
@@ -243,15 +310,14 @@ class Gazetteer:
         reference = self._municipalities[0].centre if self._municipalities else None
         # Towns stay plain (name, lat, lon) tuples until they match: the garbage collector
         # untracks tuples of strings and floats, so 10,000 towns cost no GC pauses per message.
-        best: dict[str, tuple[float, tuple[str, float, float]]] = {}
-        for name, lat, lon in towns:
-            k = key(name)
+        best: dict[str, tuple[float, Town]] = {}
+        for k, name, lat, lon in itertools.chain(_with_keys(towns), keyed):
             if not k or k in self._index:
                 continue  # configured places win over the town table
             distance = haversine_km(reference.lat, reference.lon, lat, lon) if reference else 0.0
             if k not in best or distance < best[k][0]:
                 best[k] = (distance, (name, lat, lon))
-        self._towns: dict[str, tuple[str, float, float]] = {k: t for k, (_, t) in best.items()}
+        self._towns: dict[str, Town] = {k: t for k, (_, t) in best.items()}
         self._max_words = min(
             _MAX_WORDS, max((k.count(" ") + 1 for k in (*self._index, *self._towns)), default=1)
         )
@@ -281,10 +347,15 @@ class Gazetteer:
 
     @classmethod
     def from_municipalities(
-        cls, municipalities: Sequence[Municipality], towns_csv: Path | None = TOWNS_CSV
+        cls,
+        municipalities: Sequence[Municipality],
+        towns_csv: Path | None = TOWNS_CSV,
+        *,
+        cache_dir: Path | None = None,
     ) -> Gazetteer:
-        towns = _read_towns(towns_csv) if towns_csv is not None else ()
-        return cls(municipalities, towns)
+        """cache_dir: where the folded town table is kept between starts (`keyed_towns`)."""
+        towns = keyed_towns(towns_csv, cache_dir) if towns_csv is not None else ()
+        return cls(municipalities, keyed=towns)
 
     def __len__(self) -> int:
         return len(self._index) + len(self._towns)

@@ -13,6 +13,7 @@ like it holds a date (a month name, "12-12", "2026")."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -648,13 +649,29 @@ _TRAILING = re.compile(r"(?:\s+(?:in|im|am|um|an|at|on|bei|for|für|und|and))+\s
 _HAS_CLOCK = re.compile(r"\d[:.]\d\d(?!\d)|\buhr\b|\b[ap]\.?m\b", re.IGNORECASE)
 
 
+_warm_up_lock = threading.Lock()
+_warm = threading.Event()
+
+
 def warm_up() -> None:
-    """Import dateparser and let it load its German and English data."""
-    now = _local_now(ParseContext(now=datetime(2026, 1, 1, 12, 0, tzinfo=UTC)))
-    _dateparser_entities("12.12.2026", now)
+    """Import dateparser and let it load its German and English data, once. It may run in a
+    background thread (nlu.loading): a parse that needs dateparser meanwhile waits for it here
+    instead of setting up the same data alongside."""
+    if _warm.is_set():
+        return
+    with _warm_up_lock:
+        if not _warm.is_set():
+            now = _local_now(ParseContext(now=datetime(2026, 1, 1, 12, 0, tzinfo=UTC)))
+            _find_dates("12.12.2026", now)
+            _warm.set()
 
 
 def _dateparser_entities(text: str, now: _Now) -> list[dict[str, Any]]:
+    warm_up()
+    return _find_dates(text, now)
+
+
+def _find_dates(text: str, now: _Now) -> list[dict[str, Any]]:
     from dateparser.search import search_dates  # slow to import: only when needed
 
     settings = {

@@ -1,12 +1,24 @@
-"""The Alembic migrations build exactly the schema the models describe, on both backends."""
+"""The Alembic migrations build exactly the schema the models describe, on both backends; a start
+recognises an up-to-date database without importing Alembic (storage.migrate.is_up_to_date)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from storage.migrate import current_revision, head_revision, is_up_to_date
+from storage.db import make_engine
+from storage.migrate import (
+    current_revision,
+    downgrade,
+    head_revision,
+    is_up_to_date,
+    script_head,
+    stamped_revisions,
+    upgrade_unless_up_to_date,
+)
 from storage.models import Base
 from storage.unit_of_work import Database
 
@@ -62,3 +74,46 @@ def test_the_expression_index_on_homes_survives_the_sqlite_migrations(
             {"name": "ix_accounts_home_band_home_lon_filters"},
         ).scalar()
     assert found == "ix_accounts_home_band_home_lon_filters"
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    assert script_head() == head_revision()
+
+
+def test_the_database_stamp_is_read_without_alembic(database: Database) -> None:
+    assert stamped_revisions(database.engine) == (head_revision(),)
+
+
+def test_an_unmigrated_database_is_migrated_once(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    try:
+        assert stamped_revisions(engine) is None
+        assert not is_up_to_date(engine)
+        upgrade_unless_up_to_date(engine)
+        assert is_up_to_date(engine)
+        downgrade(engine, "0008")
+        assert not is_up_to_date(engine)  # behind: the stamp is not the head
+        upgrade_unless_up_to_date(engine)
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def _migration(directory: Path, revision: str, down: str) -> None:
+    (directory / f"{revision}_x.py").write_text(
+        f'import sqlalchemy as sa\n\nrevision: str = "{revision}"\ndown_revision = {down}\n'
+        "COLUMN = sa.Column('x', sa.Integer)\n",
+        encoding="utf-8",
+    )
+
+
+def test_the_head_is_left_to_alembic_unless_it_is_plain(tmp_path: Path) -> None:
+    _migration(tmp_path, "a", "None")
+    _migration(tmp_path, "b", '"a"')
+    assert script_head(tmp_path) == "b"
+    _migration(tmp_path, "c", '"a"')  # a second branch: two heads
+    assert script_head(tmp_path) is None
+    _migration(tmp_path, "d", '("b", "c")')  # merged again
+    assert script_head(tmp_path) == "d"
+    _migration(tmp_path, "e", "compute()")  # not a literal
+    assert script_head(tmp_path) is None

@@ -26,7 +26,6 @@ from typing import Any, Final
 from telegram import Bot, ChatMember, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.channels.base import Channel
@@ -38,6 +37,7 @@ from bot.channels.telegram.sender import (
     TelegramSender,
     guard_logs,
     http_request,
+    polling_request,
 )
 from bot.channels.telegram.updates import ALLOWED_UPDATES, Translated, translate, update_key
 from bot.channels.telegram.webhook import WebhookServer
@@ -125,12 +125,7 @@ class TelegramChannel(Channel):
             .base_url(options.base_url)
             .base_file_url(options.base_file_url)
             .request(http_request(options.request_timeout_s, 64))
-            .get_updates_request(
-                HTTPXRequest(
-                    read_timeout=options.poll_timeout_s + options.request_timeout_s,
-                    connect_timeout=options.request_timeout_s,
-                )
-            )
+            .get_updates_request(polling_request(options.poll_timeout_s, options.request_timeout_s))
             .updater(None)
             .build()
         )

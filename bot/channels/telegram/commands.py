@@ -6,8 +6,10 @@ commands in their own private chat's menu (a chat scope); nobody else sees them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Final
 
 from telegram import (
@@ -24,6 +26,8 @@ from bot.i18n import Translator, translator
 from domain.actors import Platform, PlatformIdentity
 
 log = logging.getLogger(__name__)
+
+MENUS_AT_ONCE: Final = 6  # setMyCommands calls in flight at start (the six general menus)
 
 # (English command, German command): the router understands both everywhere
 PRIVATE_COMMANDS: Final = (
@@ -115,19 +119,32 @@ def _menu(
 
 
 async def register_commands(bot: Bot, editors: Iterable[int] = ()) -> None:
+    """The menus are set side by side rather than one after the other: they do not depend on
+    each other, and the bot starts taking messages only after this (six round trips to Telegram,
+    three more per editor, would otherwise come one by one). At most MENUS_AT_ONCE are in
+    flight, so many editors do not make a burst. The first error, in the order of the menus, is
+    raised once all have been tried."""
     scopes: tuple[tuple[BotCommandScope, bool], ...] = (
         (BotCommandScopeAllPrivateChats(), False),
         (BotCommandScopeAllGroupChats(), True),
     )
+    calls: list[Callable[[], Awaitable[object]]] = []
     for scope, group in scopes:
         # no language_code: everyone whose app language has no menu of its own gets German
-        await bot.set_my_commands(command_menu(group, "de"), scope=scope)
+        calls.append(partial(bot.set_my_commands, command_menu(group, "de"), scope=scope))
         for language in ("de", "en"):
-            await bot.set_my_commands(
-                command_menu(group, language), scope=scope, language_code=language
-            )
-    for chat_id in editors:
-        await _register_editor_menu(bot, chat_id)
+            menu = command_menu(group, language)
+            calls.append(partial(bot.set_my_commands, menu, scope=scope, language_code=language))
+    calls.extend(partial(_register_editor_menu, bot, chat_id) for chat_id in editors)
+    gate = asyncio.Semaphore(MENUS_AT_ONCE)
+
+    async def bounded(call: Callable[[], Awaitable[object]]) -> object:
+        async with gate:
+            return await call()
+
+    for outcome in await asyncio.gather(*map(bounded, calls), return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 async def _register_editor_menu(bot: Bot, chat_id: int) -> None:

@@ -13,9 +13,10 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from aiohttp import web
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ class WebhookServer:
         self.port: int | None = None  # the bound port (port 0 picks a free one)
 
     async def start(self) -> None:
+        # imported here: aiohttp's server takes ~0.1 s to import, which long polling never uses
+        from aiohttp import web
+
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(self._path, self._handle)
         self._runner = web.AppRunner(app, access_log=None)  # access lines would carry ids only
@@ -53,6 +57,8 @@ class WebhookServer:
             self._runner = None
 
     async def _handle(self, request: web.Request) -> web.Response:
+        from aiohttp import web  # imported by start() already
+
         given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
         if not hmac.compare_digest(given, self._secret):
             log.warning("webhook request without the right secret token refused")

@@ -1,6 +1,7 @@
 """`ehrenamt run` as a real process serving Telegram (the stand-in as its API server), stopped
 by SIGTERM like a service manager does: quiet at its default level but for saying that it
-serves, and at DEBUG free of secrets and of everything people wrote."""
+serves, at DEBUG free of secrets and of everything people wrote, and polling before its NLU is
+loaded."""
 
 from __future__ import annotations
 
@@ -173,3 +174,33 @@ def test_run_waits_for_a_bot_api_that_fails_at_first(tmp_path: Path) -> None:
     assert "(attempt 2 of 3)" in retry
     assert "telegram: serving as @standin_bot" in err
     assert TOKEN not in out + err
+
+
+def test_run_takes_messages_before_the_nlu_is_loaded(tmp_path: Path) -> None:
+    """No model is cached in tmp_path, so the NLU trains after the bot is ready: a message
+    pushed at the first getUpdates waits for the model and gets its usual answer."""
+    config = shipped_config(tmp_path)
+    telegram = config["channels"]["telegram"]
+    with TelegramStandin(TOKEN) as api:
+        telegram.update(enabled=True, api_url=api.root)
+        # at DEBUG, the start-up phases are logged
+        process = start_run(config, tmp_path, {"TELEGRAM_BOT_TOKEN": TOKEN}, log_level="DEBUG")
+        try:
+            deadline = time.monotonic() + 90
+            wait_while_running(process, lambda: bool(api.polls), deadline, "no getUpdates")
+            api.push_text(7002, "hallo", user_id=7002, first_name="Ole")
+            wait_while_running(
+                process,
+                lambda: bool(api.messages(7002)),
+                deadline,
+                "no answer to the first message",
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    replies = [m["text"] for m in api.messages(7002)]
+    assert len(replies) == 1
+    assert replies[0].startswith("Hallo! 👋 Schön, dass du da bist.")
+    serving = err.index("serving 1 channel(s)")
+    assert serving < err.index("NLU model trained") < err.index("start-up: interpreter loaded")
