@@ -5,13 +5,15 @@ platform's rate limits (DESIGN.md, flow step 3).
   before sending, so several workers share one queue and a chat's messages still go out in order.
 - The overall limit is waited out in place (nothing on the platform may go anyway); a chat that
   must wait hands its row back with a not_before, so one busy chat never stalls the others.
-  Sends to different chats overlap (max_in_flight), so latency does not cap the rate; a send
+  Sends to different chats overlap (max_in_flight) where the sender is idempotent, so latency
+  does not cap the rate (elsewhere one is in flight at a time, see below); a send
   counts against the limits until it has ended, so varying latency cannot bunch arrivals.
 - Every call that reaches a chat counts against the limits: a message that needs a second call
   (a venue after the text, the location-request keyboard) paces it like a message of its own.
 - Every outcome is committed right after the send. A claim whose worker died mid-send is sent
   again: a rare duplicate of the one message in flight beats a silent loss (Matrix recognises
-  the resend by its transaction id; on Telegram the user may see it twice). One process sends
+  the resend by its transaction id; on Telegram the user may see it twice, so there only one
+  send is in flight at a time: a crash doubles at most one message). One process sends
   for a bot at a time (bot/channels/base.py); when it takes over, it takes back the claims of
   the one before at once and counts what that one sent in the last minute.
 - Message texts are personal data: nothing here logs them."""
@@ -76,6 +78,9 @@ class AsyncSender(Protocol):
     """A channel's way out (Telegram, Matrix, console)."""
 
     platform: Platform
+    # True where a resend cannot duplicate (Matrix transaction ids). Otherwise one send is in
+    # flight at a time, so a crash can leave at most one message whose outcome is unknown
+    idempotent: bool
 
     def is_group(self, chat_id: str) -> bool:
         """Group chats have their own, slower rate limit."""
@@ -382,7 +387,9 @@ class OutboxWorker:
         self._batch_budget_s = lease_seconds * 0.4
         self._send_timeout_s = lease_seconds * 0.4
         self._batch_size = batch_size
-        self._max_in_flight = max_in_flight
+        # a send whose outcome a crash leaves unknown is sent again: where that can duplicate,
+        # only one may be unknown at a time (latency then caps the rate: 1 / round trip)
+        self._max_in_flight = max_in_flight if sender.idempotent else 1
         self._clock = clock
         self._monotonic = monotonic
         self._sleep = sleep

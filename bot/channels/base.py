@@ -134,8 +134,7 @@ class Channel(ABC):
         if self._handlers is not None:
             await self._handlers.stop()
             self._handlers = None
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(self.engine.database.leadership.step_down, self.bot_name)
+        await self._step_down()
         await self.disconnect()
 
     # --- leadership ----------------------------------------------------------------------------
@@ -154,8 +153,9 @@ class Channel(ABC):
             return False
 
     async def _watch_leadership(self) -> None:
+        failures = 0
         while True:
-            await asyncio.sleep(self._lead_check_s)
+            await asyncio.sleep(self._lead_check_s * 2 ** min(failures, 6))
             if self._term is not None:
                 if not await self._still_leading():
                     log.warning(
@@ -165,7 +165,18 @@ class Channel(ABC):
                     await self._end_term(drain=False)
             elif await self._try_lead():
                 log.info("%s: taking over serving this bot", self.described)
-                await self._begin_term()
+                try:
+                    await self._begin_term()
+                except Exception as error:
+                    failures += 1
+                    log.error("%s: cannot serve this bot: %s", self.described, error)
+                    await self._step_down()
+                    continue
+            failures = 0
+
+    async def _step_down(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.engine.database.leadership.step_down, self.bot_name)
 
     async def _begin_term(self) -> None:
         assert self._handlers is not None
@@ -183,8 +194,15 @@ class Channel(ABC):
         term.tasks["serving"] = asyncio.create_task(self._serve(fetching), name="intake")
         # started means serving: updates pushed from now on are fetched
         waiting = asyncio.create_task(ready.wait())
-        await asyncio.wait([waiting, term.tasks["serving"]], return_when=asyncio.FIRST_COMPLETED)
+        serving = term.tasks["serving"]
+        await asyncio.wait([waiting, serving], return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
+        if serving.done() and not ready.is_set():
+            # it could not even begin (a webhook port in use): the one who started it hears why
+            failure = None if serving.cancelled() else serving.exception()
+            await self._end_term(drain=False)
+            if failure is not None:
+                raise failure
 
     def serving(self) -> None:
         """For serve(): updates are being fetched now."""
@@ -197,6 +215,8 @@ class Channel(ABC):
         except asyncio.CancelledError:
             raise
         except Exception:
+            if self._term is not None and not self._term.ready.is_set():
+                raise  # before serving: _begin_term reports it
             # its own failures are the platform's to retry; what reaches here is a fault
             log.exception("%s: fetching updates stopped", self.described)
 

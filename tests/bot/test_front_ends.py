@@ -169,6 +169,7 @@ class _Sender:
 
     sent: list[str] = field(default_factory=list)
     platform: Platform = Platform.TELEGRAM
+    idempotent: bool = False
 
     def is_group(self, chat_id: str) -> bool:
         return False

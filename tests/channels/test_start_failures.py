@@ -111,6 +111,30 @@ def test_a_rejected_bot_token_fails_at_once(tmp_path: Path) -> None:
     _assert_one_line_failure(result, "Telegram rejected the bot token", 0, [TOKEN])
 
 
+def test_a_webhook_port_in_use_fails_at_once(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    secrets = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "hook-secret-1"}
+    with TelegramStandin(TOKEN) as api, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config["channels"]["telegram"].update(
+            enabled=True,
+            api_url=api.root,
+            mode="webhook",
+            webhook={
+                "public_url": "https://bot.example.org:8443/telegram",
+                "listen": "127.0.0.1",
+                "port": port,
+                "secret_token": "${TELEGRAM_WEBHOOK_SECRET}",
+            },
+        )
+        result = run_to_the_end(config, tmp_path, secrets)
+    _assert_one_line_failure(
+        result, f"the webhook cannot listen on 127.0.0.1:{port}: address already in use", 0, [TOKEN]
+    )
+
+
 def test_a_homeserver_not_reachable(tmp_path: Path) -> None:
     config = _config(tmp_path)
     port = _closed_port()

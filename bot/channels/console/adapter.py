@@ -89,6 +89,7 @@ class ConsoleSender:
     """The terminal as an AsyncSender: no groups, no message ids, so an edit prints anew."""
 
     platform: Platform = Platform.CONSOLE
+    idempotent: bool = False
 
     def __init__(self, session: ConsoleSession, write: Callable[[str], object]) -> None:
         self._session = session

@@ -33,6 +33,8 @@ RoomOf = Callable[[str], Awaitable[str | None]]
 
 class MatrixSender:
     platform: Platform = Platform.MATRIX
+    # a resend carries the same transaction id: the homeserver drops the copy
+    idempotent: bool = True
 
     def __init__(self, client: AsyncClient, room_of: RoomOf) -> None:
         self._client = client

@@ -165,7 +165,12 @@ class TelegramChannel(Channel):
             listen=hook.listen,
             port=hook.port,
         )
-        await server.start()
+        try:
+            await server.start()
+        except OSError as error:
+            where = f"{hook.listen}:{hook.port}"
+            reason = network_reason(error)
+            raise ValueError(f"the webhook cannot listen on {where}: {reason}") from None
         try:
 
             async def set_webhook() -> object:

@@ -177,6 +177,8 @@ class TelegramSender:
     `base_url`/`base_file_url` point it at a stand-in (`f"{root}/bot"`, `f"{root}/file/bot"`)."""
 
     platform: Platform = Platform.TELEGRAM
+    # a send whose answer was lost may have gone out: resending it can duplicate it
+    idempotent: bool = False
 
     def __init__(
         self,

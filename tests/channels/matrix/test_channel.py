@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -280,3 +281,34 @@ def test_a_picture_gets_a_polite_answer_and_leaving_ends_the_chat(
             assert isinstance(channel, MatrixChannel)
 
     run(scenario(), timeout_s=120)
+
+
+def test_a_restart_sends_at_once_what_the_killed_process_had_claimed(
+    engine: DialogueEngine, homeserver: Homeserver, tmp_path: Path
+) -> None:
+    """The process died mid-send, its claim on a message leased for another minute: the next
+    one to serve the bot takes the claim back at once instead of waiting for the lease."""
+    bot = register(homeserver, "Ehrenamt")
+    anna_account = register(homeserver, "Anna")
+    options = bot_options(homeserver, bot, tmp_path / "bot")
+
+    async def scenario() -> None:
+        async with MatrixUser(homeserver, anna_account, bot.user_id, engine) as anna:
+            async with running(engine, options):
+                await anna.open_chat()
+            with engine.database.unit_of_work() as uow:
+                uow.outbox.enqueue(
+                    idempotency_key="cut-off",
+                    platform="matrix",
+                    chat_id=anna.user_id,
+                    identity_id=None,
+                    payload=Outgoing(anna.user_id, "Bist du noch da?").to_payload(),
+                )
+                now = datetime.now(UTC)
+                claimed = uow.outbox.claim("matrix", now, 10, "killed", now + timedelta(minutes=1))
+                uow.commit()
+            assert len(claimed) == 1
+            async with running(engine, options):
+                assert "Bist du noch da?" in await anna.wait_for_messages(timeout_s=15)
+
+    run(scenario(), timeout_s=90)
