@@ -142,6 +142,46 @@ def record_incoming(uow: UnitOfWork, incoming: Incoming) -> int | None:
     return entry_id
 
 
+def record_messages(uow: UnitOfWork, messages: Sequence[Incoming]) -> list[tuple[str, int]]:
+    """`record_incoming` for many messages with a few statements in all: (chat id, entry) of
+    those not recorded before."""
+    if not messages:
+        return []
+    if len({m.platform for m in messages}) > 1 or len({m.update_id for m in messages}) < len(
+        messages
+    ):
+        # mixed platforms, or one update twice in a batch: the careful way
+        one_by_one = [(m.chat_id, record_incoming(uow, m)) for m in messages]
+        return [(chat_id, entry) for chat_id, entry in one_by_one if entry is not None]
+    platform = messages[0].platform.value
+    # as in record_incoming: no identity for the sender of a group command
+    private = [m for m in messages if m.group is None]
+    identities = uow.identities.ids_of(platform, {m.user_id for m in private})
+    entries = uow.inbox.record_all(
+        platform,
+        [
+            {
+                "update_id": m.update_id,
+                "chat_id": m.chat_id,
+                "identity_id": identities.get(m.user_id) if m.group is None else None,
+                "payload": m.to_payload(),
+                "front_end": m.front_end,
+            }
+            for m in messages
+        ],
+    )
+    for front_end in {m.front_end for m in private}:
+        uow.identities.wrote_through_all(
+            {
+                identities[m.user_id]
+                for m in private
+                if m.front_end == front_end and m.update_id in entries
+            },
+            front_end,
+        )
+    return [(m.chat_id, entries[m.update_id]) for m in messages if m.update_id in entries]
+
+
 class Intake:
     """The database side of one front end's intake on one platform."""
 
@@ -218,8 +258,17 @@ class Intake:
     def _in_one(self, arrivals: Sequence[Arrival], cursor: tuple[str, str] | None) -> Recorded:
         recorded = Recorded()
         with self.database.unit_of_work() as uow:
+            messages: list[Incoming] = []
             for arrival in arrivals:
+                # a run of plain messages goes in with a few statements (the usual batch);
+                # anything else in order, one by one
+                if isinstance(arrival, Incoming):
+                    messages.append(arrival)
+                    continue
+                recorded.entries.extend(record_messages(uow, messages))
+                messages = []
                 self._arrival(uow, arrival, recorded)
+            recorded.entries.extend(record_messages(uow, messages))
             if cursor is not None:
                 uow.cursors.advance(*cursor)
             uow.commit()
