@@ -23,6 +23,7 @@ Targets (issue 14): intake ≥ 300 updates/s per process on PostgreSQL; turn lat
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -119,7 +120,9 @@ def _ms(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def turn_latency(api: TelegramStandin, first_user: int, options: Options) -> dict[str, Any]:
+def turn_latency(
+    api: TelegramStandin, first_user: int, options: Options, url: str | None = None
+) -> dict[str, Any]:
     pushed: dict[int, float] = {}
     for n in range(options.turns):
         user = first_user + n
@@ -131,8 +134,46 @@ def turn_latency(api: TelegramStandin, first_user: int, options: Options) -> dic
         return all(api.calls("sendMessage", chat_id=user) for user in pushed)
 
     _until(answered, 60)
-    latencies = [api.calls("sendMessage", chat_id=u)[0].at - at for u, at in pushed.items()]
-    return {"turns": options.turns, "per_second": options.turn_rate, "ms": _ms(latencies)}
+    replied = {u: api.calls("sendMessage", chat_id=u)[0].at for u in pushed}
+    latencies = [replied[u] - at for u, at in pushed.items()]
+    report: dict[str, Any] = {
+        "turns": options.turns,
+        "per_second": options.turn_rate,
+        "ms": _ms(latencies),
+    }
+    if url is not None:
+        report["stages_ms"] = _stages(url, pushed, replied)
+    return report
+
+
+def _stages(url: str, pushed: dict[int, float], replied: dict[int, float]) -> dict[str, Any]:
+    """Where a turn's time goes, from the database's own timestamps: available → recorded
+    (fetched and recorded), recorded → handled (NLU, flow, reply queued), handled → at the
+    API (the outbox worker's claim and the send)."""
+    wall = time.time() - time.monotonic()  # the stand-in's clock to the database's
+    engine = create_engine(url)
+    stages: dict[str, list[float]] = {"recorded": [], "handled": [], "delivered": []}
+    with engine.connect() as connection:
+        for user, at in pushed.items():
+            inbox = connection.execute(
+                text("SELECT received_at, handled_at FROM inbox WHERE chat_id = :c ORDER BY id"),
+                {"c": str(user)},
+            ).first()
+            if inbox is None or None in tuple(inbox):
+                continue
+            moments = [at + wall, *(_epoch(m) for m in inbox), replied[user] + wall]
+            for name, (start, end) in zip(stages, itertools.pairwise(moments), strict=True):
+                stages[name].append(end - start)
+    engine.dispose()
+    return {name: _ms(values) for name, values in stages.items() if values}
+
+
+def _epoch(moment: Any) -> float:
+    if isinstance(moment, str):  # SQLite hands back text
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return float(moment.timestamp())
 
 
 def intake(
@@ -207,7 +248,7 @@ def ours(api: TelegramStandin, backend: str, scratch: Path, options: Options) ->
         bot = Bot(command, api, env)
         try:
             ready = bot.ready()
-            latency = turn_latency(api, 1_000_000, options)
+            latency = turn_latency(api, 1_000_000, options, url)
             taken = intake(api, 2_000_000, options, _unhandled(url))
         finally:
             bot.stop()
