@@ -24,7 +24,7 @@ import contextlib
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from bot.delivery import AsyncSender, DeliveryOptions, OutboxWorker
 from bot.engine import DialogueEngine
@@ -35,6 +35,21 @@ from domain.actors import Platform
 log = logging.getLogger(__name__)
 
 DRAIN_TIMEOUT_S = 10.0  # at stop, how long handling may finish what was recorded
+
+
+class ChannelOptions(Protocol):
+    """What every platform's options say about the channel as such."""
+
+    @property
+    def front_end(self) -> str:
+        """Whose bot: "" the shared one, else the municipality key of its own."""
+
+    @property
+    def handling_lanes(self) -> int: ...
+
+    @property
+    def retry_unhandled_s(self) -> float:
+        """How often, and after how long, failed handling is tried again."""
 
 
 @dataclass(slots=True)
@@ -57,19 +72,17 @@ class Channel(ABC):
         self,
         engine: DialogueEngine,
         delivery: DeliveryOptions,
+        options: ChannelOptions,
         *,
-        front_end: str = "",
-        handling_lanes: int = 4,
-        retry_unhandled_s: float = 60.0,
         lead_check_s: float = 1.0,
         pick: Pick | None = None,
     ) -> None:
         self.engine = engine
-        self.front_end = front_end
-        self.intake = Intake(engine.database, self.platform, front_end, pick=pick)
+        self.front_end = options.front_end
+        self.intake = Intake(engine.database, self.platform, options.front_end, pick=pick)
         self._delivery = delivery
-        self._lanes = handling_lanes
-        self._retry_unhandled_s = retry_unhandled_s
+        self._lanes = options.handling_lanes
+        self._retry_unhandled_s = options.retry_unhandled_s
         self._lead_check_s = lead_check_s
         self._handlers: EntryHandlers | None = None
         self._term: _Term | None = None

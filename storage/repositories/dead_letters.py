@@ -6,11 +6,11 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import DeadLetterRow
 from storage.records import DeadLetter
+from storage.repositories.dialect import insert_for
 
 MAX_REASON = 255
 
@@ -23,10 +23,8 @@ class DeadLetterRepository:
         self, *, platform: str, front_end: str, update_key: str, reason: str, at: datetime
     ) -> bool:
         """Set an update aside; False when it was set aside before (a redelivery)."""
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(DeadLetterRow)
+            insert_for(self._session, DeadLetterRow)
             .values(
                 platform=platform,
                 front_end=front_end,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.categories import Category
 from domain.groups import GroupSubscription
 from domain.places import GeoPoint, Place
 from storage.models import GroupAlertRow, GroupSubscriptionRow
+from storage.repositories.dialect import insert_for
 
 
 def _subscription(row: GroupSubscriptionRow) -> GroupSubscription:
@@ -77,10 +77,8 @@ class GroupRepository:
 
     def record_alert(self, subscription_id: int, posting_id: int, at: datetime) -> bool:
         """True when this need had not been sent to this group before."""
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(GroupAlertRow)
+            insert_for(self._session, GroupAlertRow)
             .values(subscription_id=subscription_id, posting_id=posting_id, created_at=at)
             .on_conflict_do_nothing(index_elements=["subscription_id", "posting_id"])
             .returning(GroupAlertRow.posting_id)

@@ -4,12 +4,12 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.actors import PlatformIdentity
 from storage.models import IdentityRow, utcnow
 from storage.records import IdentityRecord
+from storage.repositories.dialect import insert_for
 
 
 def _record(row: IdentityRow) -> IdentityRecord:
@@ -56,11 +56,9 @@ class IdentityRepository:
         found = self._ids(platform, wanted)
         missing = wanted - found.keys()
         if missing:
-            dialect = self._session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             now = utcnow()
             self._session.execute(
-                insert(IdentityRow)
+                insert_for(self._session, IdentityRow)
                 .values(
                     [
                         {"platform": platform, "external_id": e, "front_end": "", "created_at": now}

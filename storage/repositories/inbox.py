@@ -4,11 +4,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import InboxRow, utcnow
 from storage.records import InboxEntry
+from storage.repositories.dialect import insert_for
 
 
 def _entry(row: InboxRow) -> InboxEntry:
@@ -43,10 +43,8 @@ class InboxRepository:
 
         ON CONFLICT DO NOTHING rather than catching IntegrityError: on PostgreSQL a failed
         INSERT would poison the surrounding transaction."""
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(InboxRow)
+            insert_for(self._session, InboxRow)
             .values(
                 platform=platform,
                 update_id=update_id,
@@ -66,11 +64,9 @@ class InboxRepository:
         the id of each by its update id; replays are left out."""
         if not entries:
             return {}
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         now = utcnow()
         statement = (
-            insert(InboxRow)
+            insert_for(self._session, InboxRow)
             .values([{**entry, "platform": platform, "received_at": now} for entry in entries])
             .on_conflict_do_nothing(index_elements=["platform", "update_id"])
             .returning(InboxRow.update_id, InboxRow.id)

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,10 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from storage.db import make_engine
+from tools.postgres import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,13 +104,5 @@ def postgres_database() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail("CI must run the PostgreSQL tests: set TEST_DATABASE_URL")
         pytest.skip("PostgreSQL tests skipped: set TEST_DATABASE_URL")
-    name = f"ehrenamt_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(url) as fresh:
+        yield fresh

@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,8 +44,8 @@ from typing import Any
 
 import yaml
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from tools.postgres import fresh_database
 from tools.telegram_standin import TelegramStandin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,16 +211,8 @@ def database(backend: str, scratch: Path, pg_url: str) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{scratch / 'bench.sqlite3'}"
         return
-    name = f"bench_channels_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(pg_url, "bench_channels") as url:
+        yield url
 
 
 def _unhandled(url: str) -> Callable[[], bool]:

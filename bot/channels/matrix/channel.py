@@ -105,9 +105,7 @@ class MatrixChannel(Channel):
         super().__init__(
             engine,
             delivery,
-            front_end=options.front_end,
-            handling_lanes=options.handling_lanes,
-            retry_unhandled_s=options.retry_unhandled_s,
+            options,
             pick=chosen,
         )
         self.options = options

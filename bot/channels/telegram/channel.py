@@ -89,13 +89,7 @@ class TelegramChannel(Channel):
     def __init__(
         self, engine: DialogueEngine, options: TelegramOptions, delivery: DeliveryOptions
     ) -> None:
-        super().__init__(
-            engine,
-            delivery,
-            front_end=options.front_end,
-            handling_lanes=options.handling_lanes,
-            retry_unhandled_s=options.retry_unhandled_s,
-        )
+        super().__init__(engine, delivery, options)
         self.options = options
         guard_logs(options.token)
         self._signer = CallbackSigner.for_token(options.token)
