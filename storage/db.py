@@ -26,6 +26,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
+    # a database error quotes its statement's parameters: messages, names, places; its text
+    # reaches log lines and tracebacks, so it names the statement only
+    options.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -310,3 +310,26 @@ def test_conversation_state_survives_a_new_session(database: Database) -> None:
     assert (loaded.flow, loaded.step, loaded.language) == ("post", "ask_time", "en")
     assert loaded.slots == {"title": "Tafel-Ausgabe"}
     assert loaded.version == 1
+
+
+def test_a_database_error_does_not_quote_what_people_wrote(database: Database) -> None:
+    """Errors reach log lines and tracebacks: they name the statement, never its values."""
+    secret = "Zitronenfalterwiese-hinter-dem-Bahnhof"
+    with database.unit_of_work() as uow:
+        uow.outbox.enqueue(
+            idempotency_key="twice",
+            platform="telegram",
+            chat_id=secret,
+            identity_id=None,
+            payload={"text": secret},
+        )
+        with pytest.raises(Exception, match="UNIQUE|unique") as error:
+            uow.outbox.enqueue(
+                idempotency_key="twice",
+                platform="telegram",
+                chat_id=secret,
+                identity_id=None,
+                payload={"text": secret},
+            )
+    assert secret not in str(error.value)
+    assert secret not in repr(error.value)

@@ -325,7 +325,8 @@ class MatrixChannel(Channel):
         try:
             return self._arrivals(room_id, event, source)
         except Exception as error:
-            log.error("matrix: reading an event in %s failed", room_id, exc_info=True)
+            # logged with its reason when set aside; never its traceback, whose message may
+            # quote what the user sent
             key = event_id if isinstance(event_id, str) else f"{room_id}:unreadable"
             return [SetAside(key, f"unreadable event ({type(error).__name__})")]
 

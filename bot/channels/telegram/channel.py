@@ -274,7 +274,8 @@ class TelegramChannel(Channel):
         try:
             translated = translate(update, self.bot.bot, self._signer, self.front_end)
         except Exception as error:
-            log.error("telegram update %s: translating it failed", update_id, exc_info=True)
+            # logged with its reason when set aside; never its traceback, whose message may
+            # quote what the user sent
             return [SetAside(key, f"update not understood ({type(error).__name__})")]
         return await self._arrivals(update, translated)
 
