@@ -123,38 +123,23 @@ class IntakeStalled(Exception):
 
 def record_incoming(uow: UnitOfWork, incoming: Incoming) -> int | None:
     """Inbox the message; None when this update was recorded before (a replay)."""
-    # a group command is answered in the group: its sender may never have started the bot,
-    # so no identity is made for them (see DialogueEngine._state)
-    group = incoming.group is not None
-    identity = None if group else uow.identities.get_or_create(incoming.identity)
-    entry_id = uow.inbox.record(
-        platform=incoming.platform.value,
-        update_id=incoming.update_id,
-        chat_id=incoming.chat_id,
-        identity_id=identity.id if identity is not None else None,
-        payload=incoming.to_payload(),
-        front_end=incoming.front_end,
-    )
-    if entry_id is not None and identity is not None:
-        # pushes follow the user to the bot they wrote to last; a group message doesn't
-        # count, as a bot may not start a private chat by itself
-        uow.identities.wrote_through(identity.id, incoming.front_end)
-    return entry_id
+    entries = record_messages(uow, [incoming])
+    return entries[0][1] if entries else None
 
 
 def record_messages(uow: UnitOfWork, messages: Sequence[Incoming]) -> list[tuple[str, int]]:
-    """`record_incoming` for many messages with a few statements in all: (chat id, entry) of
-    those not recorded before."""
+    """Inbox the messages with a few statements in all, however many: (chat id, entry) of those
+    not recorded before (a replay is left out)."""
     if not messages:
         return []
     if len({m.platform for m in messages}) > 1 or len({m.update_id for m in messages}) < len(
         messages
     ):
-        # mixed platforms, or one update twice in a batch: the careful way
-        one_by_one = [(m.chat_id, record_incoming(uow, m)) for m in messages]
-        return [(chat_id, entry) for chat_id, entry in one_by_one if entry is not None]
+        # mixed platforms, or one update twice in a batch: one at a time
+        return [entry for m in messages for entry in record_messages(uow, [m])]
     platform = messages[0].platform.value
-    # as in record_incoming: no identity for the sender of a group command
+    # a group command is answered in the group: its sender may never have started the bot,
+    # so no identity is made for them (see DialogueEngine._state)
     private = [m for m in messages if m.group is None]
     identities = uow.identities.ids_of(platform, {m.user_id for m in private})
     entries = uow.inbox.record_all(
@@ -170,8 +155,10 @@ def record_messages(uow: UnitOfWork, messages: Sequence[Incoming]) -> list[tuple
             for m in messages
         ],
     )
+    # pushes follow the user to the bot they wrote to last; a group message doesn't count, as
+    # a bot may not start a private chat by itself
     for front_end in {m.front_end for m in private}:
-        uow.identities.wrote_through_all(
+        uow.identities.wrote_through(
             {
                 identities[m.user_id]
                 for m in private
@@ -275,10 +262,11 @@ class Intake:
         return recorded
 
     def _arrival(self, uow: UnitOfWork, arrival: Arrival, recorded: Recorded) -> None:
+        """One arrival that is not a plain message (those go in together, _in_one)."""
         entry_id: int | None = None
         chat_id = ""
         if isinstance(arrival, Incoming):
-            entry_id, chat_id = record_incoming(uow, arrival), arrival.chat_id
+            recorded.entries.extend(record_messages(uow, [arrival]))
         elif isinstance(arrival, DirectMessage):
             entry_id, chat_id = self._direct_message(uow, arrival), arrival.incoming.chat_id
         elif isinstance(arrival, DirectChatOpened):

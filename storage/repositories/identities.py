@@ -81,14 +81,15 @@ class IdentityRepository:
         )
         return {external_id: identity_id for external_id, identity_id in rows}
 
-    def wrote_through_all(self, identity_ids: Collection[int], front_end: str) -> None:
-        """`wrote_through` for many users at once."""
+    def wrote_through(self, identity_ids: Collection[int], front_end: str) -> None:
+        """These users wrote privately to this front end's bot: later messages go through it.
+        Moving to another bot also ends an unreachable mark, which was the old bot's (blocked,
+        left): the bot that just heard from the user can answer."""
         if identity_ids:
             self._session.execute(
                 update(IdentityRow)
                 .where(IdentityRow.id.in_(list(identity_ids)), IdentityRow.front_end != front_end)
                 .values(front_end=front_end, unreachable_at=None)
-                .execution_options(synchronize_session=False)
             )
 
     def link(self, identity_id: int, account_id: int) -> None:
@@ -101,16 +102,6 @@ class IdentityRepository:
             select(IdentityRow).where(IdentityRow.account_id == account_id).order_by(IdentityRow.id)
         )
         return [_record(r) for r in rows]
-
-    def wrote_through(self, identity_id: int, front_end: str) -> None:
-        """The user wrote privately to this front end's bot: later messages go through it.
-        Moving to another bot also ends an unreachable mark, which was the old bot's (blocked,
-        left): the bot that just heard from the user can answer."""
-        row = self._session.get_one(IdentityRow, identity_id)
-        if row.front_end != front_end:
-            row.front_end = front_end
-            row.unreachable_at = None
-            self._session.flush()
 
     def mark_unreachable(self, identity_id: int, at: datetime, *, via: str | None = None) -> None:
         """The user blocked the bot or left: nothing more is queued or sent to this identity.

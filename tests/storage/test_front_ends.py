@@ -99,7 +99,7 @@ def test_an_identity_follows_the_bot_it_wrote_to_and_ignores_blocks_of_another(
     with database.unit_of_work() as uow:
         identity = uow.identities.get_or_create(ANNA)
         assert identity.front_end == SHARED
-        uow.identities.wrote_through(identity.id, STOLBERG)
+        uow.identities.wrote_through({identity.id}, STOLBERG)
         # blocking the shared bot, which Anna no longer talks to, changes nothing
         uow.identities.mark_unreachable(identity.id, NOW, via=SHARED)
         uow.commit()
@@ -114,7 +114,7 @@ def test_an_identity_follows_the_bot_it_wrote_to_and_ignores_blocks_of_another(
         assert found is not None
         assert found.unreachable
         # writing to another bot: that bot can answer, so the mark (the old bot's) ends
-        uow.identities.wrote_through(identity.id, SHARED)
+        uow.identities.wrote_through({identity.id}, SHARED)
         uow.commit()
     with database.unit_of_work() as uow:
         found = uow.identities.find(ANNA)
