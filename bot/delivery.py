@@ -449,7 +449,7 @@ class OutboxWorker:
     def recover_expired(self) -> int:
         """Send again what this bot's claims left open when their lease ran out (a send cut
         off midway)."""
-        return self._recover(None)
+        return len(self._recover(None))
 
     def take_over(self) -> int:
         """Start sending for the bot: take back the claims of the worker before this one (it is
@@ -461,22 +461,20 @@ class OutboxWorker:
             sends = uow.outbox.recent_sends(
                 self._platform, now - timedelta(seconds=horizon), front_end=self._front_end
             )
-            # a send cut off midway may have reached the chat just now
-            cut_off = uow.outbox.claimed_chats(
-                self._platform, front_end=self._front_end, other_than=self.worker_id
-            )
         for chat_id, sent_at in sends:
             ago = max((now - sent_at).total_seconds(), 0.0)
             self.limiter.record(chat_id, group=self._sender.is_group(chat_id), ago_s=ago)
-        # of a batch cut off, at most the sends in flight can have reached the platform
+        cut_off = self._recover(self.worker_id)
+        # a send cut off midway may have reached its chat just now; of a batch cut off, at
+        # most the sends in flight can have reached the platform
         for index, chat_id in enumerate(cut_off):
             group = self._sender.is_group(chat_id)
             self.limiter.record(chat_id, group=group, overall=index < self._max_in_flight)
-        return self._recover(self.worker_id)
+        return len(cut_off)
 
-    def _recover(self, other_than: str | None) -> int:
+    def _recover(self, other_than: str | None) -> list[str]:
         with self._database.unit_of_work() as uow:
-            count = uow.outbox.recover_claims(
+            chats = uow.outbox.recover_claims(
                 self._platform,
                 self._clock(),
                 front_end=self._front_end,
@@ -484,11 +482,11 @@ class OutboxWorker:
                 max_attempts=self._max_attempts,
             )
             uow.commit()
-        if count:
+        if chats:
             log.warning(
-                "%d %s messages whose send was cut off are sent again", count, self._platform
+                "%d %s messages whose send was cut off are sent again", len(chats), self._platform
             )
-        return count
+        return chats
 
     # -- draining -------------------------------------------------------------------------------
 

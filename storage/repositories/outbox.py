@@ -229,12 +229,13 @@ class OutboxRepository:
         front_end: str = "",
         other_than: str | None = None,
         max_attempts: int | None = None,
-    ) -> int:
+    ) -> list[str]:
         """Claims whose worker is gone mid-send: the message may have gone out or not. They are
         due again at once (a rare duplicate beats a silent loss), the unknown try counting as
         an attempt; past `max_attempts` they fail. With `other_than`, every claim of the front
         end not held by that worker is taken back (the bot's new leader knows the old one is
-        gone); without it, claims whose lease ran out. Returns how many were recovered."""
+        gone); without it, claims whose lease ran out. Returns the chat of each claim taken
+        back (its send may have reached the chat just now)."""
         statement = select(OutboxRow).where(
             OutboxRow.platform == platform,
             OutboxRow.front_end == front_end,
@@ -259,21 +260,7 @@ class OutboxRepository:
                 row.status = OutboxStatus.FAILED.value
                 row.last_error = UNKNOWN_OUTCOME
         self._session.flush()
-        return len(rows)
-
-    def claimed_chats(self, platform: str, *, front_end: str = "", other_than: str) -> list[str]:
-        """The chats of the front end's claims held by other workers (sends under way, or cut
-        off), one entry per claim."""
-        return list(
-            self._session.scalars(
-                select(OutboxRow.chat_id).where(
-                    OutboxRow.platform == platform,
-                    OutboxRow.front_end == front_end,
-                    OutboxRow.status == OutboxStatus.SENDING.value,
-                    OutboxRow.claimed_by != other_than,
-                )
-            )
-        )
+        return [row.chat_id for row in rows]
 
     def recent_sends(
         self, platform: str, since: datetime, *, front_end: str = ""

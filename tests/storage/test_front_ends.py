@@ -63,11 +63,11 @@ def test_a_worker_recovers_only_its_own_front_ends_expired_claims(database: Data
     _claim(database, STOLBERG, "dead")
     later = NOW + 2 * LEASE
     with database.unit_of_work() as uow:
-        assert uow.outbox.recover_claims("telegram", later, front_end=STOLBERG) == 1
+        assert uow.outbox.recover_claims("telegram", later, front_end=STOLBERG) == ["6001"]
         uow.commit()
     with database.unit_of_work() as uow:
         assert uow.outbox.get(stolberg).claimed_by is None
-        assert uow.outbox.recover_claims("telegram", later) == 1  # the shared one
+        assert uow.outbox.recover_claims("telegram", later) == ["6001"]  # the shared one
 
 
 def test_the_same_update_number_of_two_bots_is_recorded_twice(database: Database) -> None:

@@ -214,7 +214,7 @@ def test_expired_claims_go_back_to_be_sent_again(database: Database) -> None:
     _claim(database, NOW + timedelta(seconds=50), worker="alive")
     later = NOW + LEASE + timedelta(seconds=1)
     with database.unit_of_work() as uow:
-        assert uow.outbox.recover_claims("telegram", later) == 1
+        assert uow.outbox.recover_claims("telegram", later) == ["a"]
         uow.commit()
         row = uow.outbox.get(expired)
         assert row.attempts == 1
@@ -236,7 +236,7 @@ def test_a_new_leader_takes_back_every_other_workers_claim_at_once(database: Dat
         # long before the lease runs out
         taken = uow.outbox.recover_claims("telegram", NOW, other_than="new leader")
         uow.commit()
-        assert taken == 1
+        assert taken == ["a"]
         assert uow.outbox.get(theirs).status is OutboxStatus.PENDING
         assert uow.outbox.get(ours).status is OutboxStatus.SENDING
 
