@@ -35,7 +35,6 @@ from bot.channels.telegram.sender import (
     DEFAULT_BASE_FILE_URL,
     DEFAULT_BASE_URL,
     TelegramSender,
-    guard_logs,
     http_request,
     polling_request,
 )
@@ -48,6 +47,7 @@ from bot.handling import pause_after_failure
 from bot.i18n import translator
 from bot.intake import Arrival, IntakeStalled, SetAside
 from bot.messages import Incoming
+from bot.redaction import guard_token
 from bot.startup import network_reason
 from domain.actors import Platform
 
@@ -91,7 +91,7 @@ class TelegramChannel(Channel):
     ) -> None:
         super().__init__(engine, delivery, options)
         self.options = options
-        guard_logs(options.token)
+        guard_token(options.token)
         self._signer = CallbackSigner.for_token(options.token)
         self._application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._offset = 0

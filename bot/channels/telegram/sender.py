@@ -40,7 +40,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.channels.telegram.callbacks import MAX_CALLBACK_DATA_BYTES, CallbackSigner
 from bot.delivery import AsyncSender, Pace, RetryLater, Undeliverable
 from bot.messages import Choice, Outgoing
-from bot.redaction import guard_token
+from bot.redaction import guard_token, redact
 from domain.actors import Platform
 
 log = logging.getLogger(__name__)
@@ -91,11 +91,6 @@ def polling_request(poll_timeout_s: int, timeout_s: float) -> HTTPXRequest:
         connect_timeout=timeout_s,
         httpx_kwargs={"verify": tls_context()},
     )
-
-
-def guard_logs(token: str) -> None:
-    """Keep the token out of every log line of this process."""
-    guard_token(token)
 
 
 def fit_text(text: str, limit: int = MAX_TEXT_LENGTH) -> str:
@@ -194,7 +189,7 @@ class TelegramSender:
         if not token:
             raise ValueError("a bot token is required")
         self._token = token
-        guard_logs(token)  # before Bot(): PTB logs the base URL with the token on creation
+        guard_token(token)  # before Bot(): PTB logs the base URL with the token on creation
         self._signer = signer or CallbackSigner.for_token(token)
         # `bot`: the channel's own (an Application's), shared so one pool serves both
         self._bot = bot or Bot(
@@ -326,15 +321,12 @@ class TelegramSender:
         except TelegramError as error:
             log.warning("telegram follow-up to chat %s failed: %s", chat_id, self._translate(error))
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self._token, "<token>")
-
     def _cause(self, error: BaseException) -> BaseException | None:
         """Chain the PTB error unless its text would carry the token into a traceback."""
         return None if self._token in f"{error!s}{error!r}" else error
 
     def _translate(self, error: TelegramError) -> RetryLater | Undeliverable:
-        reason = self._redact(str(error))
+        reason = redact(str(error))  # the token, as every guarded secret
         if isinstance(error, RetryAfter):
             with warnings.catch_warnings():
                 # PTB 22 warns that retry_after becomes a timedelta; both types are handled
@@ -369,7 +361,6 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "TelegramSender",
     "fit_text",
-    "guard_logs",
     "http_request",
     "render_text",
 ]
