@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 DRAIN_TIMEOUT_S = 10.0  # at stop, how long handling may finish what was recorded
 
 
+def whose(front_end: str) -> str:
+    """A bot's front end as log lines name it ("" for the shared bot)."""
+    return f" (front end of {front_end})" if front_end else ""
+
+
 class ChannelOptions(Protocol):
     """What every platform's options say about the channel as such."""
 
@@ -98,7 +103,7 @@ class Channel(ABC):
     @property
     def described(self) -> str:
         """The bot in log lines."""
-        return f"{self.bot_name}{f' (front end of {self.front_end})' if self.front_end else ''}"
+        return f"{self.bot_name}{whose(self.front_end)}"
 
     @abstractmethod
     async def connect(self) -> None:

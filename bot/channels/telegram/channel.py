@@ -28,7 +28,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.base import Channel
+from bot.channels.base import Channel, whose
 from bot.channels.telegram.callbacks import CallbackSigner
 from bot.channels.telegram.commands import editor_chats, register_commands
 from bot.channels.telegram.sender import (
@@ -202,7 +202,7 @@ class TelegramChannel(Channel):
             log.warning("telegram: setting the command menus failed: %s", error)
 
     def _serving(self) -> None:
-        log.info("telegram: serving as @%s%s", self.bot.username, _whose(self.front_end))
+        log.info("telegram: serving as @%s%s", self.bot.username, whose(self.front_end))
         self.serving()
 
     # --- intake --------------------------------------------------------------------------
@@ -352,7 +352,3 @@ class TelegramChannel(Channel):
             log.warning("telegram: could not check a group admin: %s", error)
             admin = None
         return replace(incoming, group=replace(incoming.group, sender_is_admin=admin))
-
-
-def _whose(front_end: str) -> str:
-    return f" (front end of {front_end})" if front_end else ""
