@@ -23,7 +23,7 @@ from typing import Any, Final
 from bot import groups
 from bot.messages import Choice, Incoming, Outgoing
 from domain.actors import Platform, PlatformIdentity
-from storage.errors import unavailable
+from storage.connectivity import unavailable
 from storage.records import ChannelCursor
 from storage.unit_of_work import Database, UnitOfWork
 

@@ -6,18 +6,25 @@ wraps them in a traceback of a hundred lines. What the operator needs: which dat
 password hidden) and what is wrong. A failure the server may get over by itself — nothing
 listening yet, a timeout, a name not yet resolvable, a server still starting — is
 DatabaseUnreachable, a ConnectionError the caller may retry; anything else (no such database, a
-failed login, a file that cannot be opened) is DatabaseUnusable, which waiting does not mend."""
+failed login, a file that cannot be opened) is DatabaseUnusable, which waiting does not mend.
+Later, `unavailable` tells a running process the same about a failed statement."""
 
 from __future__ import annotations
 
 from typing import Final
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from storage.unit_of_work import Database
 
-__all__ = ["DatabaseUnreachable", "DatabaseUnusable", "check_connection", "shown_url"]
+__all__ = [
+    "DatabaseUnreachable",
+    "DatabaseUnusable",
+    "check_connection",
+    "shown_url",
+    "unavailable",
+]
 
 # (what the driver says, lower-cased; how we say it) for failures worth waiting out
 _TRANSIENT: Final = (
@@ -76,3 +83,12 @@ def _gist(said: str) -> str:
     for severity in _SEVERITIES:
         gist = gist.removeprefix(severity).strip()
     return gist or lines[0]
+
+
+def unavailable(error: BaseException) -> bool:
+    """True when the database could not be reached or dropped the connection (it may work on
+    the next try), False for a statement the database refused (it will fail again); without
+    SQLAlchemy types leaving storage."""
+    if isinstance(error, OperationalError | InterfaceError | DisconnectionError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
